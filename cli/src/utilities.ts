@@ -1,0 +1,81 @@
+// `lock2nix hash` and `lock2nix prefetch`: what nix-hash and nix-prefetch-url print, for people without Nix.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { createPrefetcher, formatHash, narHashBytes, UsageError, type HashAlgo, type HashFormat } from '@lock2nix/core';
+import { EXIT, type Io } from './main.ts';
+
+function pickFormat(v: { sri?: boolean; base32?: boolean; hex?: boolean }, dflt: HashFormat): HashFormat {
+  const chosen = (['sri', 'base32', 'hex'] as const).filter((k) => v[k]);
+  if (chosen.length > 1) throw new UsageError('choose one of --sri, --base32, --hex');
+  return chosen[0] === 'base32' ? 'nix32' : (chosen[0] ?? dflt);
+}
+
+function pickAlgo(t: string | undefined): HashAlgo {
+  const a = t ?? 'sha256';
+  if (a !== 'sha1' && a !== 'sha256' && a !== 'sha512') throw new UsageError(`--type must be sha1, sha256 or sha512, not ${a}`);
+  return a;
+}
+
+function parse(args: string[], options: ParseArgsOptionsConfig) {
+  try {
+    return parseArgs({ args, allowPositionals: true, options });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** lock2nix hash [--flat|--nar] [--sri|--base32|--hex] [--type ALGO] PATH (default: NAR, base16, like nix-hash) */
+export async function hashCommand(args: string[], io: Io): Promise<number> {
+  const p = parse(args, {
+    flat: { type: 'boolean' }, nar: { type: 'boolean' }, sri: { type: 'boolean' }, base32: { type: 'boolean' },
+    hex: { type: 'boolean' }, type: { type: 'string' },
+  });
+  const v = p.values as Record<string, string | boolean | undefined>;
+  if (p.positionals.length !== 1) throw new UsageError('usage: lock2nix hash [--flat|--nar] [--sri|--base32|--hex] [--type sha256] PATH');
+  if (v.flat && v.nar) throw new UsageError('choose one of --flat, --nar');
+  const algo = pickAlgo(v.type as string | undefined);
+  const format = pickFormat(v as { sri?: boolean; base32?: boolean; hex?: boolean }, 'hex');
+  const path = p.positionals[0]!;
+  let bytes: Uint8Array;
+  if (v.flat) {
+    const h = createHash(algo);
+    await pipeline(createReadStream(path), h);
+    bytes = new Uint8Array(h.digest());
+  } else {
+    bytes = await narHashBytes(path, algo);
+  }
+  io.out(`${formatHash({ algo, bytes }, format)}\n`);
+  return EXIT.ok;
+}
+
+/** lock2nix prefetch URL [--unpack] [--sri|--base32|--hex] (default: base32, like nix-prefetch-url) */
+export async function prefetchCommand(args: string[], io: Io): Promise<number> {
+  const p = parse(args, {
+    unpack: { type: 'boolean' }, sri: { type: 'boolean' }, base32: { type: 'boolean' }, hex: { type: 'boolean' },
+    type: { type: 'string' }, 'cache-dir': { type: 'string' },
+  });
+  const v = p.values as Record<string, string | boolean | undefined>;
+  if (p.positionals.length !== 1) throw new UsageError('usage: lock2nix prefetch URL [--unpack] [--sri|--base32|--hex]');
+  const algo = pickAlgo(v.type as string | undefined);
+  const format = pickFormat(v as { sri?: boolean; base32?: boolean; hex?: boolean }, 'nix32');
+  const url = p.positionals[0]!;
+  const prefetcher = createPrefetcher(v['cache-dir'] ? { cacheDir: v['cache-dir'] as string } : {});
+  try {
+    let bytes: Uint8Array;
+    if (v.unpack) {
+      const tree = await prefetcher.archive({ urls: [url], pkg: url });
+      bytes = algo === 'sha256' ? new Uint8Array(Buffer.from(tree.narHash.slice('sha256-'.length), 'base64')) : await narHashBytes(tree.dir, algo);
+    } else {
+      const f = await prefetcher.file({ urls: [url], pkg: url });
+      bytes = new Uint8Array(Buffer.from(f.digests[algo], 'hex'));
+      io.err(`path is '${f.path}'\n`);
+    }
+    io.out(`${formatHash({ algo, bytes }, format)}\n`);
+    return EXIT.ok;
+  } finally {
+    await prefetcher.close();
+  }
+}

@@ -1,0 +1,54 @@
+// The one interface every converter implements. Core owns everything generic around it: reading the file,
+// pinning (download, verify, cache), printing Nix and writing output. A converter adds only what is specific
+// to its lockfile: detect, parse, resolve to URLs and stated hashes, and check its ecosystem's own hashes.
+
+import type { Artifact, Ecosystem, NixData, ParsedLock, PinnedArtifact } from './model.ts';
+import type { Prefetcher, FetchedFile } from './fetch/types.ts';
+import type { Reporter } from './report.ts';
+
+export interface ConvertContext {
+  /** folder the lockfile lives in */
+  projectDir: string;
+  /** no network: only hashes the lockfile justifies, plus the cache */
+  offline: boolean;
+  /** downloads, index look-ups (with retries, auth, cache) */
+  prefetcher: Prefetcher;
+  reporter: Reporter;
+  /** environment used to find the ecosystem's own configuration (HOME, CARGO_HOME, ...) */
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+}
+
+export interface Resolved {
+  artifacts: Artifact[];
+  /** lock-level data for the core builder (source replacement, project info, ...) */
+  meta?: NixData;
+  /** things the user should know, already phrased for them */
+  warnings?: string[];
+}
+
+export interface Converter<Native = unknown> {
+  readonly ecosystem: Ecosystem;
+  /** a human name, e.g. "Cargo" */
+  readonly title: string;
+  /** lockfile base names this converter reads when it searches a folder */
+  readonly lockfileNames: readonly string[];
+  /** the core builder in templates/ that consumes the generated data, e.g. "cargo.nix" */
+  readonly builder: string;
+  /** cheap check that this file is one of ours */
+  detect(fileName: string, text: string): boolean;
+  /** parse the text; throws LockfileError (file and line) on bad input, never anything else */
+  parse(file: string, text: string): ParsedLock<Native>;
+  /** the artifacts with URLs, stated hashes and cache names; network only through ctx.prefetcher */
+  resolve(lock: ParsedLock<Native>, ctx: ConvertContext): Promise<Resolved>;
+  /**
+   * Check hashes whose meaning is 'ecosystem' (NuGet content hash, Berry zip checksum) against the
+   * downloaded file; throw HashMismatchError naming package, URL, expected and actual.
+   */
+  verify?(artifact: Artifact, file: FetchedFile, ctx: ConvertContext): Promise<void>;
+  /**
+   * After pinning: a chance to read fetched content (crates inside a git tree, an sdist's build-system) and
+   * add artifacts or meta. Must be deterministic for the same pins.
+   */
+  finish?(pinned: PinnedArtifact[], resolved: Resolved, ctx: ConvertContext): Promise<{ artifacts: PinnedArtifact[]; meta?: NixData }>;
+}

@@ -1,0 +1,142 @@
+// NAR serialisation (Nix's archive format), streamed straight into a hash: no temporary files.
+// Rules: every token is a length-prefixed string padded to 8 bytes; directory entries in byte order of
+// their UTF-8 names; only the owner-execute bit is recorded; symlinks are stored, never followed.
+
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Lock2nixError } from '../errors.ts';
+import type { HashAlgo } from '../model.ts';
+import { toSri } from './encode.ts';
+
+/** Where NAR bytes go: a hash, a file, a buffer list. */
+export interface NarSink {
+  write(chunk: Uint8Array): void;
+}
+
+const ZERO = new Uint8Array(8);
+
+export class NarWriter {
+  private readonly sink: NarSink;
+  constructor(sink: NarSink) {
+    this.sink = sink;
+  }
+
+  u64(n: number): void {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    this.sink.write(b);
+  }
+
+  pad(len: number): void {
+    const r = len % 8;
+    if (r) this.sink.write(ZERO.subarray(0, 8 - r));
+  }
+
+  str(s: string | Uint8Array): void {
+    const b = typeof s === 'string' ? Buffer.from(s) : s;
+    this.u64(b.length);
+    this.sink.write(b);
+    this.pad(b.length);
+  }
+
+  /** Write a regular file whose contents come as a stream of chunks totalling `size` bytes. */
+  async regular(executable: boolean, size: number, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    this.str('(');
+    this.str('type');
+    this.str('regular');
+    if (executable) {
+      this.str('executable');
+      this.str('');
+    }
+    this.str('contents');
+    this.u64(size);
+    let seen = 0;
+    for await (const c of chunks) {
+      seen += c.length;
+      this.sink.write(c);
+    }
+    if (seen !== size) throw new Lock2nixError(`file changed while hashing: expected ${size} bytes, read ${seen}`);
+    this.pad(size);
+    this.str(')');
+  }
+
+  symlink(target: string | Uint8Array): void {
+    this.str('(');
+    this.str('type');
+    this.str('symlink');
+    this.str('target');
+    this.str(target);
+    this.str(')');
+  }
+
+  dirStart(): void {
+    this.str('(');
+    this.str('type');
+    this.str('directory');
+  }
+
+  entryStart(name: string | Uint8Array): void {
+    this.str('entry');
+    this.str('(');
+    this.str('name');
+    this.str(name);
+    this.str('node');
+  }
+
+  entryEnd(): void {
+    this.str(')');
+  }
+
+  dirEnd(): void {
+    this.str(')');
+  }
+
+  magic(): void {
+    this.str('nix-archive-1');
+  }
+}
+
+/** Sort names by their UTF-8 bytes, as Nix does. */
+export function byteOrder(names: string[]): string[] {
+  return names.map((n) => [n, Buffer.from(n)] as const).sort((a, b) => Buffer.compare(a[1], b[1])).map(([n]) => n);
+}
+
+async function dumpPath(w: NarWriter, path: string): Promise<void> {
+  const st = await lstat(path);
+  if (st.isSymbolicLink()) {
+    w.symlink(Buffer.from(await readlink(path, { encoding: 'buffer' })));
+  } else if (st.isFile()) {
+    await w.regular((st.mode & 0o100) !== 0, st.size, createReadStream(path));
+  } else if (st.isDirectory()) {
+    w.dirStart();
+    for (const name of byteOrder(await readdir(path))) {
+      w.entryStart(name);
+      await dumpPath(w, join(path, name));
+      w.entryEnd();
+    }
+    w.dirEnd();
+  } else {
+    throw new Lock2nixError(`${path}: NAR holds only regular files, directories and symlinks`);
+  }
+}
+
+/** Serialise a path (file, directory or symlink) as a NAR into `sink`. */
+export async function dumpNar(path: string, sink: NarSink): Promise<void> {
+  const w = new NarWriter(sink);
+  w.magic();
+  await dumpPath(w, path);
+}
+
+/** The NAR hash of a path, as raw bytes. */
+export async function narHashBytes(path: string, algo: HashAlgo = 'sha256'): Promise<Uint8Array> {
+  const h: Hash = createHash(algo);
+  await dumpNar(path, h);
+  return new Uint8Array(h.digest());
+}
+
+/** The NAR hash of a path as SRI (what `nix-hash --sri` / fetchgit's `hash` would be). */
+export async function narHash(path: string, algo: HashAlgo = 'sha256'): Promise<string> {
+  return toSri(algo, await narHashBytes(path, algo));
+}

@@ -1,0 +1,84 @@
+// Pinning: give every artifact a hash Nix can use, and trust none that was not verified or justified by
+// the lockfile's own checksum semantics.
+
+import type { Converter, ConvertContext } from './converter.ts';
+import { HashMismatchError } from './errors.ts';
+import type { FetchedFile } from './fetch/types.ts';
+import { hexToSri } from './hash/encode.ts';
+import type { Artifact, HashAlgo, Pin, PinnedArtifact, StatedHash } from './model.ts';
+
+const STRENGTH: Record<HashAlgo, number> = { sha1: 1, sha256: 2, sha512: 3 };
+
+/** The strongest stated hash of the given meaning. */
+export function strongest(hashes: StatedHash[], meaning: StatedHash['meaning']): StatedHash | undefined {
+  let best: StatedHash | undefined;
+  for (const h of hashes) if (h.meaning === meaning && (!best || STRENGTH[h.algo] > STRENGTH[best.algo])) best = h;
+  return best;
+}
+
+/** A stated hash that Nix may use as it is (sha1 is verified, then upgraded, never emitted). */
+function emittable(h: StatedHash | undefined): h is StatedHash {
+  return h !== undefined && h.algo !== 'sha1';
+}
+
+export function label(a: Artifact): string {
+  return a.version ? `${a.name} ${a.version}` : a.name;
+}
+
+/** Compare every stated file hash with the downloaded bytes. */
+function checkFileHashes(a: Artifact, f: FetchedFile): void {
+  for (const h of a.hashes) {
+    if (h.meaning !== 'file') continue;
+    const actual = f.digests[h.algo];
+    if (actual !== h.hex) {
+      throw new HashMismatchError(label(a), f.url, hexToSri(h.algo, h.hex), hexToSri(h.algo, actual), `${h.field} (${h.algo})`);
+    }
+  }
+}
+
+async function pinFile(a: Artifact & { fetch: { type: 'file' } }, conv: Converter, ctx: ConvertContext): Promise<Pin | undefined> {
+  const best = strongest(a.hashes, 'file');
+  const needsEcosystemCheck = a.hashes.some((h) => h.meaning === 'ecosystem') && conv.verify !== undefined;
+  const req = { urls: a.fetch.urls, pkg: label(a), ...(best ? { expect: { algo: best.algo, hex: best.hex } } : {}) };
+  if (ctx.offline && emittable(best) && !needsEcosystemCheck) {
+    return { hash: hexToSri(best.algo, best.hex), by: 'lockfile' };
+  }
+  const file = ctx.offline ? await ctx.prefetcher.cached(req) : await ctx.prefetcher.file(req);
+  if (!file) return undefined;
+  checkFileHashes(a, file);
+  if (needsEcosystemCheck) await conv.verify!(a, file, ctx);
+  const algo: HashAlgo = emittable(best) ? best.algo : 'sha256';
+  return { hash: hexToSri(algo, file.digests[algo]), by: 'download' };
+}
+
+async function pinTree(a: Artifact, ctx: ConvertContext): Promise<Pin | undefined> {
+  const stated = strongest(a.hashes, 'nar');
+  if (ctx.offline) return emittable(stated) ? { hash: hexToSri(stated.algo, stated.hex), by: 'lockfile' } : undefined;
+  let narHash: string;
+  if (a.fetch.type === 'git') {
+    narHash = (await ctx.prefetcher.git({ url: a.fetch.url, rev: a.fetch.rev, submodules: a.fetch.submodules, pkg: label(a) })).narHash;
+  } else if (a.fetch.type === 'archive') {
+    narHash = (await ctx.prefetcher.archive({ urls: a.fetch.urls, pkg: label(a) })).narHash;
+  } else {
+    return undefined;
+  }
+  if (emittable(stated) && hexToSri(stated.algo, stated.hex) !== narHash && stated.algo === 'sha256') {
+    throw new HashMismatchError(label(a), a.fetch.type === 'git' ? a.fetch.url : a.fetch.urls[0]!, hexToSri(stated.algo, stated.hex), narHash, `${stated.field} (NAR)`);
+  }
+  return { hash: narHash, by: 'download' };
+}
+
+/** Pin every artifact. In parallel: the prefetcher bounds concurrency. The result keeps the input order. */
+export async function pinAll(artifacts: Artifact[], conv: Converter, ctx: ConvertContext): Promise<PinnedArtifact[]> {
+  let done = 0;
+  const total = artifacts.length;
+  return Promise.all(
+    artifacts.map(async (a): Promise<PinnedArtifact> => {
+      let pin: Pin | undefined;
+      if (a.fetch.type === 'file') pin = await pinFile(a as Artifact & { fetch: { type: 'file' } }, conv, ctx);
+      else if (a.fetch.type !== 'none') pin = await pinTree(a, ctx);
+      ctx.reporter.report({ type: 'progress', done: ++done, total, label: label(a) });
+      return pin ? { ...a, pin } : { ...a };
+    }),
+  );
+}
