@@ -13,3 +13,4 @@ export * from './hash/encode.ts';
 export type * from './fetch/types.ts';
 export * from './fetch/prefetcher.ts';
 export * from './hash/nar.ts';
+export * from './toml.ts';

@@ -1,0 +1,36 @@
+// TOML for Cargo.lock and poetry.lock. smol-toml is the chosen parser (measured against @iarna/toml on the
+// corpus: see scripts/bench-toml.ts and the README). Errors become LockfileError with file and line.
+
+import { parse, TomlError } from 'smol-toml';
+import { LockfileError } from './errors.ts';
+
+export type TomlTable = Record<string, unknown>;
+
+export function parseToml(file: string, text: string): TomlTable {
+  try {
+    return parse(text) as TomlTable;
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const msg = e.message.split('\n')[0] ?? 'invalid TOML';
+      throw new LockfileError(file, e.line, `invalid TOML: ${msg.replace(/^Invalid TOML document: /, '')}`);
+    }
+    throw new LockfileError(file, undefined, `invalid TOML: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The 1-based line of the n-th (0-based) occurrence of a table header such as `[[package]]`, for messages
+ * about one entry of an array of tables. Returns undefined when not found.
+ */
+export function headerLines(text: string, header: string): number[] {
+  const lines: number[] = [];
+  const re = new RegExp(`^\\s*${header.replace(/[[\]]/g, (c) => `\\${c}`)}\\s*(?:#.*)?$`, 'gm');
+  let m: RegExpExecArray | null;
+  let line = 1;
+  let pos = 0;
+  while ((m = re.exec(text))) {
+    for (; pos < m.index; pos++) if (text.charCodeAt(pos) === 10) line++;
+    lines.push(line);
+  }
+  return lines;
+}
