@@ -1,13 +1,13 @@
 // Writing output: every file whole or not at all, and `--check` to tell a stale committed output.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StaleOutputError } from './errors.ts';
 
 /**
- * Write all files: first every one to a temporary sibling, then rename them into place. A failure before the
- * renames leaves every previous file untouched and no temporary behind.
+ * Write all files: first every one to a temporary sibling, check that every target can be replaced, then
+ * rename them into place. A failure leaves every previous file untouched and no temporary behind.
  */
 export async function writeFilesAtomic(files: Map<string, string>): Promise<void> {
   const temps: [string, string][] = [];
@@ -17,6 +17,11 @@ export async function writeFilesAtomic(files: Map<string, string>): Promise<void
       const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
       temps.push([tmp, path]);
       await writeFile(tmp, text, { flag: 'wx' });
+    }
+    // a rename cannot replace a folder: find that out before the first rename, not halfway through
+    for (const [, path] of temps) {
+      const st = await lstat(path).catch(() => undefined);
+      if (st?.isDirectory()) throw new Error(`cannot write ${path}: a folder is in the way`);
     }
     for (const [tmp, path] of temps) await rename(tmp, path);
   } catch (e) {

@@ -1,0 +1,166 @@
+// The pinning rules every converter shares, through the real pipeline, the real prefetcher and a loopback
+// server: which stated hash may be emitted, when to download, what a mismatch says, what offline leaves.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startServer, type FixtureServer } from '@lock2nix/fixtures';
+import {
+  CollectingReporter,
+  convertText,
+  createPrefetcher,
+  HashMismatchError,
+  LockfileError,
+  type Artifact,
+  type ConvertContext,
+  type Converter,
+  type StatedHash,
+} from '../src/index.ts';
+
+const hex = (algo: string, s: string) => createHash(algo).update(s).digest('hex');
+const sri = (algo: string, s: string) => `${algo}-${createHash(algo).update(s).digest('base64')}`;
+
+/** A converter whose lockfile is JSON: [{ name, file, hashes: [[algo, meaning, body-to-hash]] }] */
+function synthetic(base: string, verify?: Converter['verify']): Converter {
+  return {
+    ecosystem: 'cargo',
+    title: 'Synthetic',
+    lockfileNames: ['synthetic.json'],
+    builder: 'cargo.nix',
+    detect: () => true,
+    parse: (file, text) => ({ ecosystem: 'cargo', file, format: 'synthetic', native: JSON.parse(text) as unknown }),
+    async resolve(lock) {
+      const entries = lock.native as { name: string; file?: string; hashes: [StatedHash['algo'], StatedHash['meaning'], string][]; cache?: string }[];
+      const artifacts: Artifact[] = entries.map((e, i) => ({
+        key: e.name,
+        name: e.name,
+        version: '1.0.0',
+        source: { kind: e.file ? 'registry' : 'path' },
+        fetch: e.file ? { type: 'file', urls: [`${base}/${e.file}`], name: `${e.name}.tgz` } : { type: 'none', reason: 'local path' },
+        hashes: e.hashes.map(([algo, meaning, body]) => ({ algo, meaning, hex: hex(algo, body), field: 'hash' })),
+        cachePath: e.cache ?? `${e.name}.tgz`,
+        line: i + 1,
+      }));
+      return { artifacts };
+    },
+    ...(verify ? { verify } : {}),
+  };
+}
+
+let server: FixtureServer;
+let cacheDir: string;
+const ctx = (offline: boolean): ConvertContext => ({
+  projectDir: '/nonexistent',
+  offline,
+  prefetcher: createPrefetcher({ cacheDir, offline }),
+  reporter: new CollectingReporter(),
+  env: {},
+});
+
+beforeAll(async () => {
+  server = await startServer();
+  server.file('/a.tgz', 'AAA');
+  server.file('/b.tgz', 'BBB');
+  server.file('/c.tgz', 'CCC');
+  cacheDir = await mkdtemp(join(tmpdir(), 'lock2nix-pipeline-'));
+});
+afterAll(async () => {
+  await server.close();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+describe('pinning rules', () => {
+  test('offline: a sha256/sha512 file hash is emitted as it is, with no download', async () => {
+    const lock = JSON.stringify([{ name: 'a', file: 'a.tgz', hashes: [['sha512', 'file', 'AAA']] }]);
+    const before = server.log.length;
+    const r = await convertText(synthetic(server.url), 'synthetic.json', lock, ctx(true));
+    expect(server.log.length).toBe(before);
+    expect(r.artifacts[0]!.pin).toEqual({ hash: sri('sha512', 'AAA'), by: 'lockfile' });
+    expect(r.unpinned).toEqual([]);
+  });
+
+  test('offline: sha1-only and ecosystem-only entries stay unpinned and throw', async () => {
+    const lock = JSON.stringify([
+      { name: 'b', file: 'b.tgz', hashes: [['sha1', 'file', 'BBB']] },
+      { name: 'c', file: 'c.tgz', hashes: [['sha512', 'ecosystem', 'whatever']] },
+    ]);
+    const r = await convertText(synthetic(server.url, async () => {}), 'synthetic.json', lock, ctx(true));
+    expect(r.unpinned.map((a) => a.name)).toEqual(['b', 'c']);
+    expect(r.text).toContain('throw "lock2nix: cargo package b 1.0.0 is not pinned yet; run `lock2nix cargo` without --offline to pin it"');
+  });
+
+  test('online: downloads, checks every stated hash, upgrades sha1 to sha256', async () => {
+    const lock = JSON.stringify([
+      { name: 'a', file: 'a.tgz', hashes: [['sha512', 'file', 'AAA'], ['sha1', 'file', 'AAA']] },
+      { name: 'b', file: 'b.tgz', hashes: [['sha1', 'file', 'BBB']] },
+      { name: 'local', hashes: [] },
+    ]);
+    const r = await convertText(synthetic(server.url), 'synthetic.json', lock, ctx(false));
+    const byName = Object.fromEntries(r.artifacts.map((a) => [a.name, a.pin]));
+    expect(byName.a).toEqual({ hash: sri('sha512', 'AAA'), by: 'download' });
+    expect(byName.b).toEqual({ hash: sri('sha256', 'BBB'), by: 'download' });
+    expect(byName.local).toBeUndefined();
+    expect(r.unpinned).toEqual([]);
+  });
+
+  test('offline after an online run: the cache pins what the lockfile cannot', async () => {
+    const lock = JSON.stringify([{ name: 'b', file: 'b.tgz', hashes: [['sha1', 'file', 'BBB']] }]);
+    const r = await convertText(synthetic(server.url), 'synthetic.json', lock, ctx(true));
+    expect(r.artifacts[0]!.pin).toEqual({ hash: sri('sha256', 'BBB'), by: 'download' });
+  });
+
+  test('a mismatch names the package, URL, expected and actual hash', async () => {
+    const lock = JSON.stringify([{ name: 'c', file: 'c.tgz', hashes: [['sha256', 'file', 'not CCC']] }]);
+    const err = await convertText(synthetic(server.url), 'synthetic.json', lock, ctx(false)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HashMismatchError);
+    const m = (err as Error).message;
+    expect(m).toContain('c 1.0.0');
+    expect(m).toContain(`${server.url}/c.tgz`);
+    expect(m).toContain(sri('sha256', 'not CCC'));
+    expect(m).toContain(sri('sha256', 'CCC'));
+  });
+
+  test('ecosystem hashes go through the converter verify step, and its mismatch stops the run', async () => {
+    const seen: string[] = [];
+    const conv = synthetic(server.url, async (a, f) => {
+      seen.push(`${a.name}:${f.digests.sha256}`);
+      if (a.name === 'c') throw new HashMismatchError(a.name, f.url, 'content-expected', 'content-actual', 'content hash');
+    });
+    const ok = JSON.stringify([{ name: 'a', file: 'a.tgz', hashes: [['sha512', 'ecosystem', 'x']] }]);
+    const r = await convertText(conv, 'synthetic.json', ok, ctx(false));
+    expect(r.artifacts[0]!.pin).toEqual({ hash: sri('sha256', 'AAA'), by: 'download' });
+    expect(seen).toEqual([`a:${hex('sha256', 'AAA')}`]);
+    const bad = JSON.stringify([{ name: 'c', file: 'c.tgz', hashes: [['sha512', 'ecosystem', 'x']] }]);
+    await expect(convertText(conv, 'synthetic.json', bad, ctx(false))).rejects.toThrow(/content hash mismatch/);
+  });
+
+  test('two entries that would share a cache name are caught, naming both', async () => {
+    const lock = JSON.stringify([
+      { name: 'a', file: 'a.tgz', hashes: [['sha256', 'file', 'AAA']], cache: 'same.tgz' },
+      { name: 'b', file: 'b.tgz', hashes: [['sha256', 'file', 'BBB']], cache: 'same.tgz' },
+    ]);
+    const err = await convertText(synthetic(server.url), 'synthetic.json', lock, ctx(true)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockfileError);
+    expect((err as Error).message).toMatch(/a 1\.0\.0 and b 1\.0\.0 would share the name "same\.tgz"/);
+  });
+
+  test('a cache name that would leave its folder is refused', async () => {
+    for (const cache of ['../evil.tgz', '/etc/passwd', 'a/../../b', 'a//b', 'x\\y']) {
+      const lock = JSON.stringify([{ name: 'a', file: 'a.tgz', hashes: [['sha256', 'file', 'AAA']], cache }]);
+      await expect(convertText(synthetic(server.url), 'synthetic.json', lock, ctx(true))).rejects.toBeInstanceOf(LockfileError);
+    }
+  });
+
+  test('same input, byte-identical output, whatever the order of the entries', async () => {
+    const entries = [
+      { name: 'b', file: 'b.tgz', hashes: [['sha256', 'file', 'BBB']] },
+      { name: 'a', file: 'a.tgz', hashes: [['sha512', 'file', 'AAA']] },
+    ];
+    const one = await convertText(synthetic(server.url), 'synthetic.json', JSON.stringify(entries), ctx(true));
+    const two = await convertText(synthetic(server.url), 'synthetic.json', JSON.stringify(entries), ctx(true));
+    expect(one.text).toBe(two.text);
+    const keys = [...one.text.matchAll(/^ {4}(\w+) = \{$/gm)].map((m) => m[1]);
+    expect(keys).toEqual(['a', 'b']);
+  });
+});
