@@ -60,12 +60,17 @@ export async function findLockfiles(root: string, opts: { only?: Ecosystem; outD
   return found;
 }
 
-/** The name of a lockfile's data file inside the output folder: `cargo`, or `cargo-sub-dir` for nested ones. */
+/**
+ * The name of a lockfile's data file inside the output folder: the ecosystem for the root lockfile, then the
+ * folder path (and the lockfile's name when it is not the ecosystem's main one): `cargo`, `cargo-sub-dir`,
+ * `nuget-app-packages-lock`.
+ */
 export function outputName(conv: Converter, root: string, file: string): string {
-  const rel = relative(resolve(root), file).split(sep).join('/');
-  if (rel === conv.lockfileNames[0]) return conv.ecosystem;
-  const stem = rel.replace(/\.(lock|json)$/, '').replace(/[^A-Za-z0-9_]+/g, '-').replace(/^-+|-+$/g, '');
-  return `${conv.ecosystem}-${stem}`;
+  const rel = relative(resolve(root), file).split(sep);
+  const base = rel.pop()!;
+  if (base !== conv.lockfileNames[0]) rel.push(base.replace(/\.(lock|json)$/, ''));
+  const stem = rel.join('-').replace(/[^A-Za-z0-9_]+/g, '-').replace(/^-+|-+$/g, '');
+  return stem ? `${conv.ecosystem}-${stem}` : conv.ecosystem;
 }
 
 export function templatesLibDir(): string {
