@@ -1,0 +1,243 @@
+// `pnpm bench`: lock2nix measured side by side with its baselines in one run, so that the ratios hold on a
+// busy machine. Options: --quick (small sizes, for a smoke run), --sample N (nix-prefetch-url calls timed,
+// default 40), --rounds N (alternating rounds for (2) and (5), default 3), --skip-big, --readme (write the
+// table into README.md between the bench markers), --json FILE.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { convertText, createPrefetcher, silentReporter } from '../core/src/index.ts';
+import { cargoLockV4, poetryLock20, projectAssetsJson, servedArtifacts, servedLock, yarnLockV1 } from '../bench/generate.ts';
+import { fmtMB, fmtMs, fmtX, markdownTable, median, runCommand, runTask, startBenchServer, type Row } from '../bench/harness.ts';
+import { syntheticConverter } from '../bench/synthetic.ts';
+import { TEST_PKGS } from '../fixtures/src/nix.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    sample: { type: 'string' },
+    rounds: { type: 'string' },
+    'skip-big': { type: 'boolean' },
+    readme: { type: 'boolean' },
+    json: { type: 'string' },
+  },
+});
+const quick = Boolean(opt.quick);
+const N_PREFETCH = quick ? 100 : 1000;
+const NPU_SAMPLE = Number(opt.sample ?? (quick ? 5 : 40));
+const ROUNDS = Number(opt.rounds ?? (quick ? 1 : 3));
+const BIG = quick ? 64 * 1024 * 1024 : 1024 * 1024 * 1024;
+const CONCURRENCY = 16;
+const NIX_ENV = { ...process.env, NIX_CONFIG: 'substituters =\nwarn-dirty = false\n' };
+const has = (cmd: string, args = ['--version']) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+const work = await mkdtemp(join(tmpdir(), 'lock2nix-bench-'));
+const rows: Row[] = [];
+const notes: string[] = [];
+const raw: Record<string, unknown> = {};
+const server = await startBenchServer();
+const salt = `run${Date.now().toString(36)}`;
+
+try {
+  // (1) offline conversion of large generated lockfiles, each in its own process
+  const sizes = quick ? { yarn: 1000, cargo: 200, poetry: 50, nuget: 100 } : { yarn: 10_000, cargo: 2_000, poetry: 500, nuget: 1_000 };
+  const gens = [
+    { eco: 'yarn', file: 'yarn.lock', text: yarnLockV1(sizes.yarn), what: `yarn.lock v1, ${sizes.yarn} entries` },
+    { eco: 'cargo', file: 'Cargo.lock', text: cargoLockV4(sizes.cargo), what: `Cargo.lock v4, ${sizes.cargo} crates` },
+    { eco: 'poetry', file: 'poetry.lock', text: poetryLock20(sizes.poetry, 30), what: `poetry.lock 2.0, ${sizes.poetry} packages × 30 files` },
+    { eco: 'nuget', file: 'project.assets.json', text: projectAssetsJson(sizes.nuget), what: `project.assets.json, ${sizes.nuget} libraries` },
+    { eco: 'synthetic', file: 'synthetic.lock', text: servedLock(servedArtifacts('http://127.0.0.1:9', sizes.yarn, { salt: 'conv' })), what: `core pipeline alone (synthetic converter), ${sizes.yarn} entries` },
+  ];
+  for (const g of gens) {
+    const dir = join(work, 'convert', g.eco);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, g.file), g.text);
+    log(`(1) converting ${g.what}`);
+    const r = await runTask({ kind: 'convert', converter: g.eco, file: join(dir, g.file), offline: true, cacheDir: join(dir, 'cache') });
+    raw[`convert-${g.eco}`] = r;
+    const what = `(1) offline conversion: ${g.what} (${(Buffer.byteLength(g.text) / 1e6).toFixed(1)} MB)`;
+    if (r.result.pending) rows.push({ item: '1', what, ours: 'converter pending', baseline: '', ratio: '', target: '< 1 s', met: undefined });
+    else if (!r.result.ok) rows.push({ item: '1', what, ours: `failed: ${r.result.error}`, baseline: '', ratio: '', target: '< 1 s', met: undefined });
+    else {
+      rows.push({
+        item: '1', what,
+        ours: `${fmtMs(r.wallMs)} end to end (${fmtMs(r.result.ms)} in-process), peak ${fmtMB(r.result.peakMB)} (${fmtMB(r.result.baseMB)} at start); ${r.result.artifacts} artifacts, ${r.result.unpinned} unpinned`,
+        baseline: '', ratio: '', target: '< 1 s', met: r.wallMs < 1000,
+      });
+    }
+  }
+
+  // (2) verify-mode prefetch of N artifacts: lock2nix vs curl --parallel + sha256sum vs a nix-prefetch-url loop
+  const arts = servedArtifacts(server.url, N_PREFETCH, { salt });
+  const totalMB = arts.reduce((s, a) => s + a.size, 0) / 1e6;
+  const lockDir = join(work, 'prefetch');
+  await mkdir(lockDir, { recursive: true });
+  const lockFile = join(lockDir, 'synthetic.lock');
+  await writeFile(lockFile, servedLock(arts));
+  const ours: number[] = [];
+  const curls: number[] = [];
+  let warmCache = '';
+  const hasCurl = has('curl') && has('sha256sum');
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`(2) round ${round + 1}/${ROUNDS}: lock2nix`);
+    const cacheDir = join(lockDir, `cache-${round}`);
+    const r = await runTask({ kind: 'convert', converter: 'synthetic', file: lockFile, offline: false, cacheDir, concurrency: CONCURRENCY });
+    raw[`prefetch-ours-${round}`] = r;
+    if (r.result.ok && r.result.pinned === arts.length) {
+      ours.push(r.wallMs);
+      if (warmCache) await rm(warmCache, { recursive: true, force: true });
+      warmCache = cacheDir;
+    } else {
+      notes.push(`(2) lock2nix round ${round + 1} failed: ${r.result.error ?? `${r.result.pinned} of ${arts.length} pinned`}`);
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+    if (hasCurl) {
+      log(`(2) round ${round + 1}/${ROUNDS}: curl --parallel + sha256sum`);
+      const out = join(lockDir, `curl-${round}`);
+      await mkdir(out, { recursive: true });
+      const cfg = join(lockDir, `curl-${round}.cfg`);
+      await writeFile(cfg, arts.map((a, i) => `url = "${a.url}"\noutput = "${join(out, String(i))}"\n`).join(''));
+      const t0 = performance.now();
+      const c = await runCommand('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '-sSf', '-K', cfg], { keepStdout: false });
+      const files = arts.map((_, i) => join(out, String(i)));
+      const s = await runCommand('sha256sum', files);
+      const ms = performance.now() - t0;
+      const sums = s.result.stdout.trim().split('\n').map((l) => l.split(' ')[0]);
+      if (c.result.status === 0 && sums.every((h, i) => h === arts[i]!.sha256)) curls.push(ms);
+      else notes.push(`(2) curl round ${round + 1} failed (status ${c.result.status})`);
+      await rm(out, { recursive: true, force: true });
+    }
+  }
+  let npuPer = NaN;
+  if (has('nix-prefetch-url')) {
+    log(`(2) nix-prefetch-url over ${NPU_SAMPLE} of the URLs`);
+    const times: number[] = [];
+    for (const a of arts.slice(0, NPU_SAMPLE)) {
+      const r = await runCommand('nix-prefetch-url', ['--type', 'sha256', a.url], { env: NIX_ENV, timeoutMs: 60_000 });
+      if (r.result.status === 0) times.push(r.wallMs);
+    }
+    if (times.length) npuPer = times.reduce((s, x) => s + x, 0) / times.length;
+    raw['nix-prefetch-url-sample'] = times;
+  }
+  const oursMed = ours.length ? median(ours) : NaN;
+  const curlMed = curls.length ? median(curls) : NaN;
+  const npuTotal = npuPer * arts.length;
+  const what2 = `(2) verify-mode prefetch, ${arts.length} artifacts (${totalMB.toFixed(0)} MB), concurrency ${CONCURRENCY}, fresh cache`;
+  rows.push({
+    item: '2a', what: `${what2} vs nix-prefetch-url loop`,
+    ours: `${fmtMs(oursMed)} (median of ${ours.length})`,
+    baseline: Number.isFinite(npuTotal) ? `${fmtMs(npuTotal)} (${NPU_SAMPLE} timed, ${fmtMs(npuPer)} each, × ${arts.length})` : 'n/a',
+    ratio: `${fmtX(npuTotal / oursMed)} faster`, target: '≥ 10× faster',
+    met: Number.isFinite(npuTotal / oursMed) ? npuTotal / oursMed >= 10 : undefined,
+  });
+  rows.push({
+    item: '2b', what: `${what2} vs curl --parallel to disk + sha256sum`,
+    ours: `${fmtMs(oursMed)}`, baseline: `${fmtMs(curlMed)} (median of ${curls.length})`,
+    ratio: `${fmtX(oursMed / curlMed)} of curl`, target: '≤ 1.5× curl',
+    met: Number.isFinite(oursMed / curlMed) ? oursMed / curlMed <= 1.5 : undefined,
+  });
+
+  // (3) incremental: one dependency changed in the N-entry lockfile, with the warm cache from (2)
+  if (warmCache) {
+    const changed = [...arts];
+    const idx = Math.floor(arts.length / 2);
+    const fresh = servedArtifacts(server.url, 1, { salt: `${salt}-changed`, from: idx })[0]!;
+    changed[idx] = { ...fresh, version: '1.0.1' };
+    const file3 = join(lockDir, 'changed', 'synthetic.lock');
+    await mkdir(join(lockDir, 'changed'), { recursive: true });
+    await writeFile(file3, servedLock(changed));
+    log('(3) incremental update');
+    const r = await runTask({ kind: 'convert', converter: 'synthetic', file: file3, offline: false, cacheDir: warmCache, concurrency: CONCURRENCY });
+    raw.incremental = r;
+    rows.push({
+      item: '3', what: `(3) one of ${arts.length} entries changed, warm cache (synthetic converter)`,
+      ours: r.result.ok ? `${fmtMs(r.wallMs)} end to end (${fmtMs(r.result.ms)} in-process)` : `failed: ${r.result.error}`,
+      baseline: `${fmtMs(oursMed)} cold`, ratio: r.result.ok ? `${fmtX(oursMed / r.wallMs)} faster than cold` : '',
+      target: '< 2 s', met: r.result.ok ? r.wallMs < 2000 : undefined,
+    });
+  } else {
+    rows.push({ item: '3', what: '(3) incremental update', ours: 'not measured: (2) never filled a cache', baseline: '', ratio: '', target: '< 2 s', met: undefined });
+  }
+  if (warmCache) await rm(warmCache, { recursive: true, force: true });
+
+  // (4) peak memory while prefetching one large artifact generated on the fly by the server
+  if (!opt['skip-big']) {
+    log(`(4) prefetching one ${BIG / 2 ** 20} MiB artifact`);
+    const cacheDir = join(work, 'big-cache');
+    const r = await runTask({ kind: 'file', url: `${server.url}/big/${salt}/${BIG}/big.bin`, cacheDir });
+    raw.big = r;
+    await rm(cacheDir, { recursive: true, force: true });
+    rows.push({
+      item: '4', what: `(4) prefetch one ${BIG >= 2 ** 30 ? `${BIG / 2 ** 30} GiB` : `${BIG / 2 ** 20} MiB`} artifact (streamed, never stored by the server)`,
+      ours: r.result.ok ? `peak ${fmtMB(r.result.peakMB)} (${fmtMB(r.result.baseMB)} at start), ${fmtMs(r.result.ms)}, ${(BIG / 2 ** 20 / (r.result.ms / 1000)).toFixed(0)} MiB/s` : `failed: ${r.result.error}`,
+      baseline: '', ratio: '', target: '< 200 MB', met: r.result.ok ? r.result.peakMB < 200 : undefined,
+    });
+  }
+
+  // (5) nix-instantiate: the generated data file consumed by fetchurl, vs a hand-written list of the same calls
+  if (has('nix-instantiate')) {
+    const dir5 = join(work, 'instantiate');
+    await mkdir(dir5, { recursive: true });
+    const gen = await convertText(syntheticConverter(), lockFile, await readFile(lockFile, 'utf8'), {
+      projectDir: lockDir, offline: true, prefetcher: createPrefetcher({ cacheDir: join(dir5, 'cache'), offline: true }), reporter: silentReporter, env: {},
+    });
+    await writeFile(join(dir5, 'gen.nix'), gen.text);
+    await writeFile(join(dir5, 'generated.nix'), `let pkgs = import ${TEST_PKGS} { }; lock = import ./gen.nix; in\nmap (a: pkgs.fetchurl { inherit (a.fetch) urls name hash; }) (builtins.attrValues lock.artifacts)\n`);
+    await writeFile(join(dir5, 'hand.nix'), `let pkgs = import ${TEST_PKGS} { }; in [\n${gen.artifacts.map((a) => `  (pkgs.fetchurl { url = "${(a.fetch as { urls: string[] }).urls[0]}"; name = "${(a.fetch as { name: string }).name}"; hash = "${a.pin!.hash}"; })\n`).join('')}]\n`);
+    const t: Record<'generated' | 'hand', number[]> = { generated: [], hand: [] };
+    let drvsSame = true;
+    const outs: Record<string, string> = {};
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (const k of ['generated', 'hand'] as const) {
+        log(`(5) nix-instantiate ${k}.nix${round === 0 ? ' (warm-up)' : ''}`);
+        const r = await runCommand('nix-instantiate', [join(dir5, `${k}.nix`)], { env: NIX_ENV });
+        if (r.result.status !== 0) { notes.push(`(5) nix-instantiate ${k}.nix failed: ${r.result.stderr.slice(-300)}`); drvsSame = false; continue; }
+        outs[k] = r.result.stdout.trim().split('\n').sort().join('\n');
+        if (round > 0) t[k].push(r.wallMs);
+      }
+    }
+    drvsSame &&= outs.generated === outs.hand;
+    const g = median(t.generated);
+    const h = median(t.hand);
+    rows.push({
+      item: '5', what: `(5) nix-instantiate, ${gen.artifacts.length} fetchurl derivations: generated data file vs hand-written list${drvsSame ? ' (same .drv paths)' : ' (DIFFERENT .drv paths)'}`,
+      ours: `${fmtMs(g)}`, baseline: `${fmtMs(h)}`, ratio: `${fmtX(g / h)} of hand-written`,
+      target: '≤ hand-written (1.10× noise allowance)', met: Number.isFinite(g / h) ? g / h <= 1.1 && drvsSame : undefined,
+    });
+  }
+} finally {
+  await server.close();
+  await rm(work, { recursive: true, force: true });
+}
+
+const cmd = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+const met = rows.filter((r) => r.met === true).length;
+const missed = rows.filter((r) => r.met === false).length;
+const open = rows.filter((r) => r.met === undefined).length;
+const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const table = markdownTable(rows);
+const summary = `targets: ${met} met, ${missed} missed, ${open} not measured`;
+const extra = [
+  'Notes: (1) end to end = spawn of a fresh Node process to its exit; in-process = parse → resolve → pin → render;',
+  'peak = getrusage maxrss of that process. (2) lock2nix runs in its own process against a loopback server in another;',
+  `nix-prefetch-url is timed on ${NPU_SAMPLE} of the URLs and extrapolated to all of them; curl uses --parallel-max ${CONCURRENCY}.`,
+  '(3) and (5) use the synthetic converter (bench/synthetic.ts) through core\'s real pipeline; (5) consumes the data with the',
+  'test package set\'s fetchurl (templates/test-support/pkgs.nix). Medians of alternating rounds; the machine is shared.',
+  ...notes,
+];
+process.stdout.write(`\n${table}\n\n${summary}\n${extra.join('\n')}\n\nmeasured ${stamp} with \`${cmd}\` (${process.version}, ${(await import('node:os')).cpus().length} CPUs)\n`);
+if (opt.json) await writeFile(opt.json, JSON.stringify({ stamp, cmd, rows, notes, raw }, null, 2));
+if (opt.readme) {
+  const readmePath = new URL('../README.md', import.meta.url);
+  const readme = await readFile(readmePath, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const a = readme.indexOf(start);
+  const b = readme.indexOf(end);
+  if (a < 0 || b < a) throw new Error('README.md has no bench markers');
+  const section = `${start}\n## Benchmarks\n\nLatest figures, measured ${stamp} on a shared 2-core machine with:\n\n\`\`\`sh\n${cmd}\n\`\`\`\n\n${table}\n\n${summary}. ${extra.join(' ')}\n`;
+  await writeFile(readmePath, readme.slice(0, a) + section + readme.slice(b));
+}
