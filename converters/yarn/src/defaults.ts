@@ -1,0 +1,10 @@
+// Canonical public endpoints of the npm ecosystem. The only place they are written.
+
+/** The npm registry Yarn 1 and npm use unless configured otherwise. */
+export const NPM_REGISTRY = 'https://registry.npmjs.org';
+/** Yarn's alias for the npm registry: Yarn 1 writes it into `resolved`, Berry uses it as `npmRegistryServer`. */
+export const YARN_REGISTRY = 'https://registry.yarnpkg.com';
+/** Hosts that serve the same bytes as the npm registry. */
+export const NPM_REGISTRY_HOSTS: readonly string[] = ['registry.npmjs.org', 'registry.yarnpkg.com'];
+/** GitHub's tarball host, where Yarn 1 resolves `owner/repo#ref` shorthands. */
+export const GITHUB_CODELOAD = 'https://codeload.github.com';

@@ -1,0 +1,133 @@
+// Parsing a classic (v1) yarn.lock with @yarnpkg/lockfile (a port of Yarn 1's own grammar), plus the line of
+// every block so that messages can point at it.
+
+import { LockfileError } from '@lock2nix/core';
+import { createRequire } from 'node:module';
+import type * as LockfileLib from '@yarnpkg/lockfile';
+import type { LockValue } from '@yarnpkg/lockfile';
+import type { V1Entry, V1Lock } from './schema.ts';
+
+// a CommonJS package: loaded through require so that Node and vitest see the same module
+const lockfile = createRequire(import.meta.url)('@yarnpkg/lockfile') as typeof LockfileLib;
+
+/** The patterns written on one top-level key line: `"a@^1", a@~1.2:` */
+export function splitKeyLine(line: string): string[] {
+  const body = line.replace(/:\s*$/, '');
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (quoted) {
+      if (c === '\\' && i + 1 < body.length) cur += body[++i]!;
+      else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  if (cur.trim() !== '') out.push(cur.trim());
+  return out;
+}
+
+/** 1-based line of every top-level key line, with its patterns. */
+function keyLines(text: string): { line: number; offset: number; patterns: string[] }[] {
+  const found: { line: number; offset: number; patterns: string[] }[] = [];
+  let offset = 0;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!.replace(/\r$/, '');
+    if (l !== '' && !/^[\s#]/.test(l) && l.trimEnd().endsWith(':')) found.push({ line: i + 1, offset, patterns: splitKeyLine(l) });
+    offset += lines[i]!.length + 1;
+  }
+  return found;
+}
+
+function tryParse(text: string, file: string): { ok: true; result: ReturnType<typeof lockfile.parse> } | { ok: false; message: string } {
+  try {
+    return { ok: true, result: lockfile.parse(text, file) };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
+}
+
+/** The first block whose text makes the parser fail (binary search over block boundaries). */
+function failingLine(text: string, file: string, keys: { line: number; offset: number }[]): number | undefined {
+  if (keys.length === 0) return undefined;
+  let lo = 0; // blocks [0, lo) parse fine
+  let hi = keys.length; // blocks [0, hi] fail (hi = all)
+  if (!tryParse(text.slice(0, keys[0]!.offset), file).ok) return 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (tryParse(text.slice(0, keys[mid]!.offset), file).ok) lo = mid;
+    else hi = mid;
+  }
+  return keys[lo]!.line;
+}
+
+function str(file: string, line: number, field: string, v: LockValue | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new LockfileError(file, line, `\`${field}\` must be a string`);
+}
+
+function deps(file: string, line: number, field: string, v: LockValue | undefined): Record<string, string> | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object') throw new LockfileError(file, line, `\`${field}\` must be a map`);
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = str(file, line, `${field}.${k}`, x) ?? '';
+  return out;
+}
+
+export function isV1(text: string): boolean {
+  return /^# yarn lockfile v1\s*$/m.test(text) || !/^__metadata:/m.test(text);
+}
+
+export function parseV1(file: string, text: string): V1Lock {
+  if (/^"?__metadata"?:/m.test(text)) throw new LockfileError(file, undefined, 'this is a Berry lockfile, not a classic one');
+  const keys = keyLines(text);
+  const parsed = tryParse(text, file);
+  if (!parsed.ok) throw new LockfileError(file, failingLine(text, file, keys), `not a valid yarn.lock v1: ${parsed.message}`);
+  if (parsed.result.type === 'conflict') {
+    const at = /^<{7}/m.exec(text);
+    throw new LockfileError(file, at ? text.slice(0, at.index).split('\n').length : undefined, 'unresolved merge conflict; run `yarn install` to fix the lockfile first');
+  }
+  const lineOf = new Map<string, number>();
+  for (const k of keys) for (const p of k.patterns) if (!lineOf.has(p)) lineOf.set(p, k.line);
+  const groups = new Map<object, string[]>();
+  for (const [pattern, value] of Object.entries(parsed.result.object)) {
+    if (typeof value !== 'object' || value === null) throw new LockfileError(file, lineOf.get(pattern), `entry ${JSON.stringify(pattern)} is not a block`);
+    const g = groups.get(value);
+    if (g) g.push(pattern);
+    else groups.set(value, [pattern]);
+  }
+  const entries: V1Entry[] = [];
+  for (const [value, patterns] of groups) {
+    const v = value as Record<string, LockValue>;
+    const line = Math.min(...patterns.map((p) => lineOf.get(p) ?? Number.MAX_SAFE_INTEGER));
+    const ln = line === Number.MAX_SAFE_INTEGER ? undefined : line;
+    const e: V1Entry = { patterns: [...patterns].sort(), line: ln ?? 0 };
+    const s = (f: string) => str(file, ln ?? 0, f, v[f]);
+    const version = s('version');
+    if (version !== undefined) e.version = version;
+    const resolved = s('resolved');
+    if (resolved !== undefined) e.resolved = resolved;
+    const integrity = s('integrity');
+    if (integrity !== undefined) e.integrity = integrity;
+    const uid = s('uid');
+    if (uid !== undefined) e.uid = uid;
+    const name = s('name');
+    if (name !== undefined) e.name = name;
+    const d = deps(file, ln ?? 0, 'dependencies', v.dependencies);
+    if (d) e.dependencies = d;
+    const od = deps(file, ln ?? 0, 'optionalDependencies', v.optionalDependencies);
+    if (od) e.optionalDependencies = od;
+    if (e.version === undefined) throw new LockfileError(file, ln, `entry ${JSON.stringify(patterns[0])} has no version`);
+    entries.push(e);
+  }
+  entries.sort((a, b) => a.line - b.line || (a.patterns[0]! < b.patterns[0]! ? -1 : 1));
+  return { kind: 'v1', entries };
+}
