@@ -94,6 +94,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   try {
     if (first === 'hash') return await hashCommand(rest, io);
     if (first === 'prefetch') return await prefetchCommand(rest, io);
+    if (first === 'update') return await (await import('./update/command.ts')).updateCommand(rest, io);
     let parsed;
     try {
       parsed = parseArgs({

@@ -2,7 +2,7 @@
 // pinning (download, verify, cache), printing Nix and writing output. A converter adds only what is specific
 // to its lockfile: detect, parse, resolve to URLs and stated hashes, and check its ecosystem's own hashes.
 
-import type { Artifact, Ecosystem, NixData, ParsedLock, PinnedArtifact } from './model.ts';
+import type { Artifact, Ecosystem, NixData, ParsedLock, Pin, PinnedArtifact } from './model.ts';
 import type { Prefetcher, FetchedFile } from './fetch/types.ts';
 import type { Reporter } from './report.ts';
 
@@ -17,6 +17,11 @@ export interface ConvertContext {
   /** environment used to find the ecosystem's own configuration (HOME, CARGO_HOME, ...) */
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
+  /**
+   * Optional (used by `lock2nix update`): a pin verified by an earlier run for exactly this download. When it
+   * returns one, pinning takes it as it is and fetches nothing for this artifact.
+   */
+  reusePin?(artifact: Artifact): Pin | undefined;
 }
 
 export interface Resolved {

@@ -74,9 +74,10 @@ export async function pinAll(artifacts: Artifact[], conv: Converter, ctx: Conver
   const total = artifacts.length;
   return Promise.all(
     artifacts.map(async (a): Promise<PinnedArtifact> => {
-      let pin: Pin | undefined;
-      if (a.fetch.type === 'file') pin = await pinFile(a as Artifact & { fetch: { type: 'file' } }, conv, ctx);
-      else if (a.fetch.type !== 'none') pin = await pinTree(a, ctx);
+      // a pin an earlier run verified for the same download (ctx.reusePin, optional) saves the fetch
+      let pin: Pin | undefined = a.fetch.type !== 'none' ? ctx.reusePin?.(a) : undefined;
+      if (!pin && a.fetch.type === 'file') pin = await pinFile(a as Artifact & { fetch: { type: 'file' } }, conv, ctx);
+      else if (!pin && a.fetch.type !== 'none') pin = await pinTree(a, ctx);
       ctx.reporter.report({ type: 'progress', done: ++done, total, label: label(a) });
       return pin ? { ...a, pin } : { ...a };
     }),

@@ -1,0 +1,193 @@
+// Reading a generated data file (core/src/render.ts, format 1) back into plain values. The file is printed by
+// core/src/nix/print.ts, so only that subset of Nix is accepted: attribute sets, lists, strings, integers,
+// booleans, null, and the `throw "..."` an unpinned entry evaluates to.
+
+import { Lock2nixError } from '@lock2nix/core';
+
+/** `throw "message"` read back from a data file. */
+export interface NixThrowValue {
+  throw: string;
+}
+
+export type NixValue = string | number | boolean | null | NixValue[] | NixThrowValue | { [key: string]: NixValue };
+
+export function isThrow(v: NixValue | undefined): v is NixThrowValue {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { throw?: unknown }).throw === 'string' && THROWS.has(v);
+}
+
+// throw values are marked by identity so that an attribute set `{ throw = "..."; }` is never mistaken for one
+const THROWS = new WeakSet<object>();
+
+export class DataFileError extends Lock2nixError {
+  override name = 'DataFileError';
+}
+
+/** Parse the Nix subset printed by printNix. Throws DataFileError naming the offset on anything else. */
+export function parseNixData(text: string, file = 'data file'): NixValue {
+  let i = 0;
+  const fail = (why: string): never => {
+    const line = text.slice(0, i).split('\n').length;
+    throw new DataFileError(`${file}:${line}: ${why}`);
+  };
+  const skip = () => {
+    for (;;) {
+      while (i < text.length && /\s/.test(text[i]!)) i++;
+      if (text[i] === '#') {
+        while (i < text.length && text[i] !== '\n') i++;
+        continue;
+      }
+      return;
+    }
+  };
+  const expect = (c: string) => {
+    skip();
+    if (text[i] !== c) fail(`expected ${JSON.stringify(c)}`);
+    i++;
+  };
+  const str = (): string => {
+    expect('"');
+    let out = '';
+    for (;;) {
+      if (i >= text.length) fail('unterminated string');
+      const c = text[i++]!;
+      if (c === '"') return out;
+      if (c === '\\') {
+        const e = text[i++];
+        out += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : (e ?? '');
+      } else if (c === '$' && text[i] === '{') {
+        fail('string interpolation is not data');
+      } else out += c;
+    }
+  };
+  const ident = (): string => {
+    const m = /^[A-Za-z_][A-Za-z0-9_'-]*/.exec(text.slice(i, i + 256));
+    if (!m) fail('expected a name');
+    i += m![0].length;
+    return m![0];
+  };
+  const value = (): NixValue => {
+    skip();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const o: Record<string, NixValue> = {};
+      for (;;) {
+        skip();
+        if (text[i] === '}') {
+          i++;
+          return o;
+        }
+        const k = text[i] === '"' ? str() : ident();
+        expect('=');
+        o[k] = value();
+        expect(';');
+      }
+    }
+    if (c === '[') {
+      i++;
+      const a: NixValue[] = [];
+      for (;;) {
+        skip();
+        if (text[i] === ']') {
+          i++;
+          return a;
+        }
+        a.push(value());
+      }
+    }
+    if (c === '(') {
+      i++;
+      const v = value();
+      expect(')');
+      return v;
+    }
+    if (c === '"') return str();
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+      const m = /^-?[0-9]+/.exec(text.slice(i, i + 32))!;
+      i += m[0].length;
+      return Number(m[0]);
+    }
+    const id = ident();
+    if (id === 'true') return true;
+    if (id === 'false') return false;
+    if (id === 'null') return null;
+    if (id === 'throw') {
+      const t = { throw: str() };
+      THROWS.add(t);
+      return t;
+    }
+    return fail(`unexpected ${JSON.stringify(id)}`);
+  };
+  const v = value();
+  skip();
+  if (i !== text.length) fail('trailing text');
+  return v;
+}
+
+/** One entry of `artifacts` in a data file. */
+export interface DataEntry {
+  key: string;
+  name: string;
+  version: string;
+  source: Record<string, string>;
+  fetch: Record<string, NixValue>;
+  /** the SRI hash, or undefined for an entry that was not pinned (or needs no fetch) */
+  hash?: string;
+  cachePath: string;
+}
+
+export interface DataFile {
+  format: number;
+  ecosystem: string;
+  lockfile: { name: string; format: string; hash: string };
+  entries: Map<string, DataEntry>;
+}
+
+const asRecord = (v: NixValue | undefined): Record<string, NixValue> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !isThrow(v) ? (v as Record<string, NixValue>) : {};
+
+/** Read a generated data file into entries keyed like `artifacts`. */
+export function readDataFile(text: string, file = 'data file'): DataFile {
+  const top = asRecord(parseNixData(text, file));
+  if (top.format !== 1) throw new DataFileError(`${file}: unsupported data format ${JSON.stringify(top.format)}`);
+  const lf = asRecord(top.lockfile);
+  const entries = new Map<string, DataEntry>();
+  for (const [key, raw] of Object.entries(asRecord(top.artifacts))) {
+    const a = asRecord(raw);
+    const fetch = asRecord(a.fetch);
+    const source: Record<string, string> = {};
+    for (const [k, v] of Object.entries(asRecord(a.source))) if (typeof v === 'string') source[k] = v;
+    entries.set(key, {
+      key,
+      name: String(a.name ?? key),
+      version: String(a.version ?? ''),
+      source,
+      fetch,
+      ...(typeof fetch.hash === 'string' ? { hash: fetch.hash } : {}),
+      cachePath: String(a.cachePath ?? ''),
+    });
+  }
+  return {
+    format: 1,
+    ecosystem: String(top.ecosystem ?? ''),
+    lockfile: { name: String(lf.name ?? ''), format: String(lf.format ?? ''), hash: String(lf.hash ?? '') },
+    entries,
+  };
+}
+
+/**
+ * The identity of a download: two entries with the same identity fetch the same bytes and have the same hash.
+ * `undefined` for entries without a download.
+ */
+export function fetchIdentity(fetch: Record<string, NixValue> | { type: string; [k: string]: unknown }): string | undefined {
+  const f = fetch as Record<string, unknown>;
+  switch (f.type) {
+    case 'file':
+    case 'archive':
+      return JSON.stringify([f.type, f.urls, f.name]);
+    case 'git':
+      return JSON.stringify(['git', f.url, f.rev, f.submodules, f.name]);
+    default:
+      return undefined;
+  }
+}

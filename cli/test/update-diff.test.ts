@@ -1,0 +1,113 @@
+import { describe, expect, test } from 'vitest';
+import { nixThrow, renderData, type PinnedArtifact } from '@lock2nix/core';
+import { compareVersions, diffData, formatCommitBody, formatMarkdown, formatTable, parseNixData, readDataFile, toJson, type UpdateReport } from '../src/update/index.ts';
+
+const REG = 'https://github.com/rust-lang/crates.io-index';
+const hash = (c: string) => `sha256-${c.repeat(43)}=`;
+
+function crate(name: string, version: string, h = hash('A'), source: PinnedArtifact['source'] = { kind: 'registry', url: REG }): PinnedArtifact {
+  return {
+    key: `${name}-${version}`, name, version, source,
+    fetch: { type: 'file', urls: [`https://static.crates.io/crates/${name}/${version}/download`], name: `${name}-${version}.crate` },
+    hashes: [], cachePath: `${name}-${version}.crate`, ...(h ? { pin: { hash: h, by: 'lockfile' as const } } : {}),
+  };
+}
+
+const render = (artifacts: PinnedArtifact[]) =>
+  renderData({ ecosystem: 'cargo', lockfileName: 'Cargo.lock', lockfileFormat: 'Cargo.lock v4', lockfileHash: hash('L'), artifacts });
+
+describe('reading data files', () => {
+  test('reads back what render.ts prints, including escapes and unpinned entries', () => {
+    const weird = { ...crate('we"ird${x}\\', '1.0.0'), meta: { list: ['a', 'b\nc'], n: 3, neg: -2, t: true, z: null } } as PinnedArtifact;
+    const text = render([crate('serde', '1.0.200'), crate('rand', '0.8.5', ''), weird]);
+    const d = readDataFile(text);
+    expect(d.ecosystem).toBe('cargo');
+    expect(d.lockfile).toEqual({ name: 'Cargo.lock', format: 'Cargo.lock v4', hash: hash('L') });
+    expect(d.entries.get('serde-1.0.200')).toMatchObject({ name: 'serde', version: '1.0.200', hash: hash('A'), source: { kind: 'registry', url: REG } });
+    expect(d.entries.get('rand-0.8.5')!.hash).toBeUndefined();
+    expect(d.entries.get('we"ird${x}\\-1.0.0')!.name).toBe('we"ird${x}\\');
+  });
+
+  test('a throw in a list and negative numbers parse; anything else is refused', () => {
+    expect(parseNixData(`[ (${nixThrow('no').code}) (-3) ]`)).toEqual([{ throw: 'no' }, -3]);
+    expect(() => parseNixData('{ a = b; }')).toThrow(/unexpected "b"/);
+    expect(() => parseNixData('"${x}"')).toThrow(/interpolation/);
+    expect(() => parseNixData('{ a = 1; } x')).toThrow(/trailing/);
+  });
+});
+
+describe('version order', () => {
+  test.each([
+    ['1.0.203', '1.0.200', 1], ['1.10.0', '1.9.9', 1], ['1.0.0-alpha', '1.0.0', -1], ['2.0', '2.0.0', -1],
+    ['0.8.5', '0.8.5', 0], ['v1.2.0', '1.1.9', 1], ['1.0.0-rc.10', '1.0.0-rc.9', 1],
+  ])('%s vs %s', (a, b, want) => expect(Math.sign(compareVersions(a, b))).toBe(want));
+});
+
+describe('diffing two generations', () => {
+  const before = readDataFile(render([crate('serde', '1.0.200'), crate('rand', '0.8.5'), crate('libc', '0.2.150'), crate('old', '1.0.0'), crate('moved', '1.0.0'), crate('syn', '1.0.109'), crate('syn', '2.0.40')]));
+  const after = readDataFile(render([
+    crate('serde', '1.0.203', hash('B')), crate('rand', '0.8.4', hash('C')), crate('libc', '0.2.150'), crate('new', '0.1.0'),
+    crate('moved', '1.0.0', hash('D'), { kind: 'git', url: 'https://github.com/o/moved', rev: 'abcdef0123456789abcdef0123456789abcdef01' }),
+    crate('syn', '1.0.109'), crate('syn', '2.0.48', hash('E')),
+  ]));
+  const d = diffData('cargo', before, after);
+
+  test('classifies each change once and counts the rest as unchanged', () => {
+    const brief = d.changes.map((c) => `${c.kind} ${c.name} ${c.old?.version ?? '-'} ${c.new?.version ?? '-'}`);
+    expect(brief).toEqual([
+      'changed moved 1.0.0 1.0.0 (git abcdef0)',
+      'added new - 0.1.0',
+      'removed old 1.0.0 -',
+      'downgraded rand 0.8.5 0.8.4',
+      'upgraded serde 1.0.200 1.0.203',
+      'upgraded syn 2.0.40 2.0.48',
+    ]);
+    expect(d.unchanged).toBe(2);
+    expect(d.changes.find((c) => c.name === 'moved')!.details).toContain('source static.crates.io → git: github.com/o/moved@abcdef0'.replace('static.crates.io', 'github.com/rust-lang/crates.io-index'));
+  });
+
+  test('a first run lists every entry as added', () => {
+    const first = diffData('cargo', undefined, before);
+    expect(first.isNew).toBe(true);
+    expect(first.changes.every((c) => c.kind === 'added')).toBe(true);
+    expect(first.changes).toHaveLength(7);
+  });
+
+  test('no change, no entries', () => {
+    expect(diffData('cargo', before, before).changes).toEqual([]);
+  });
+
+  const report: UpdateReport = {
+    outDir: '/p/lock2nix', outputs: [d, { ...diffData('yarn', undefined, readDataFile(render([]))), ecosystem: 'yarn', isNew: false }],
+    orphaned: [], changedFiles: ['/p/lock2nix/cargo.nix'], pins: { download: 2, lockfile: 3, reused: 0, unpinned: 0 },
+    warnings: [{ output: 'cargo', message: 'a | pipe <b>' }],
+  };
+
+  test('Markdown: counts, one row per change, escaped cells, warnings folded away', () => {
+    const md = formatMarkdown(report);
+    expect(md).toMatch(/^### lock2nix: 2 upgraded, 1 downgraded, 1 added, 1 removed, 1 changed \(hashes: 2 verified by download, 3 from lockfile checksums\)\n/);
+    expect(md).toContain(`| cargo | upgraded | serde | 1.0.200 | 1.0.203 | github.com/rust-lang/crates.io-index | \`${hash('B')}\` |`);
+    expect(md).toContain('| cargo | added | new | — | 0.1.0 |');
+    expect(md).toContain('- cargo: a \\| pipe \\<b\\>');
+    expect(md).toContain('Regenerated without package changes: `yarn`.');
+    expect(md.split('\n').filter((l) => l.startsWith('| cargo')).length).toBe(6);
+  });
+
+  test('Markdown stays under the size cap and says how many rows it left out', () => {
+    const many = readDataFile(render(Array.from({ length: 3000 }, (_, i) => crate(`crate-${i}`, '1.0.0'))));
+    const big = { ...report, outputs: [diffData('cargo', undefined, many)] };
+    const md = formatMarkdown(big, { maxLength: 20_000 });
+    expect(md.length).toBeLessThanOrEqual(20_000);
+    expect(md).toMatch(/… and \d+ more changes/);
+  });
+
+  test('table, commit body and JSON carry the same changes', () => {
+    const t = formatTable(report);
+    expect(t).toMatch(/^ecosystem +change +package +old +new +source\n/);
+    expect(t).toMatch(/cargo +upgraded +serde +1\.0\.200 +1\.0\.203/);
+    expect(formatCommitBody(report)).toContain('- cargo: serde 1.0.200 -> 1.0.203 (upgraded)');
+    const j = JSON.parse(JSON.stringify(toJson(report))) as { summary: Record<string, number>; outputs: { changes: unknown[] }[] };
+    expect(j.summary).toEqual({ added: 1, removed: 1, upgraded: 2, downgraded: 1, changed: 1 });
+    expect(j.outputs[0]!.changes).toHaveLength(6);
+  });
+});
