@@ -1,59 +1,115 @@
-// The prefetcher: bounded concurrency (p-queue), keep-alive HTTP (undici), streaming hashes, and a
-// content-addressed cache. First version: no retries, git or archives yet (see issue notes).
+// The prefetcher: bounded concurrency (p-queue), keep-alive HTTP (undici), redirects followed by hand (so that
+// credentials stay with their origin and https never downgrades), retries with jittered exponential back-off
+// that honour Retry-After, hashes streamed while the body goes to a temp file, and a content-addressed cache
+// (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
 import PQueue from 'p-queue';
-import { Agent, request } from 'undici';
-import { FetchError, HashMismatchError, UsageError } from '../errors.ts';
+import { Agent, request, type Dispatcher } from 'undici';
+import { FetchError, HashMismatchError, Lock2nixError, UsageError } from '../errors.ts';
 import { hexToSri } from '../hash/encode.ts';
-import type { HashAlgo } from '../model.ts';
-import { silentReporter } from '../report.ts';
+import { silentReporter, type Reporter } from '../report.ts';
+import { DownloadCache, MultiHasher, type BlobInfo } from './cache.ts';
+import { defaultNetrcPath, loadNetrc, netrcLookup, type NetrcEntry } from './netrc.ts';
+import { backoffDelay, parseRetryAfter, redactText, redactUrl, retryableError, retryableStatus, sleep } from './retry.ts';
 import type { FetchedFile, FetchedTree, FileRequest, GitRequest, Prefetcher, PrefetcherOptions, TextRequest, TextResponse } from './types.ts';
+import { fetchGitTree } from './git.ts';
+import { unpackArchive } from './archive.ts';
 
-const ALGOS: HashAlgo[] = ['sha1', 'sha256', 'sha512'];
 export const DEFAULT_USER_AGENT = 'lock2nix/0.1.0 (+https://github.com/lock2nix/lock2nix)';
+export { redactUrl } from './retry.ts';
 
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lock2nix');
 }
 
-/** Hash a stream with every algorithm at once while writing it to `sink`. */
-async function hashInto(body: AsyncIterable<Uint8Array>, sinkPath: string): Promise<{ size: number; digests: Record<HashAlgo, string> }> {
-  const hashes = ALGOS.map((a) => createHash(a));
-  let size = 0;
-  const out = createWriteStream(sinkPath, { flags: 'wx' });
-  await pipeline(
-    body,
-    async function* (src: AsyncIterable<Uint8Array>) {
-      for await (const chunk of src) {
-        size += chunk.length;
-        for (const h of hashes) h.update(chunk);
-        yield chunk;
-      }
-    },
-    out,
-  );
-  return { size, digests: Object.fromEntries(ALGOS.map((a, i) => [a, hashes[i]!.digest('hex')])) as Record<HashAlgo, string> };
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** One failed attempt, classified. */
+class AttemptError extends Error {
+  readonly retryable: boolean;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(cause: string, opts: { retryable: boolean; status?: number; retryAfterMs?: number }) {
+    super(cause);
+    this.retryable = opts.retryable;
+    this.status = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+interface Opened {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  finalUrl: string;
+}
+
+function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function describeError(e: unknown): string {
+  const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+  const parts = [err.message ?? String(e)];
+  if (err.code && !parts[0]!.includes(err.code)) parts.push(`(${err.code})`);
+  if (err.cause?.message && !parts[0]!.includes(err.cause.message)) parts.push(`: ${err.cause.message}`);
+  return redactText(parts.join(' '));
+}
+
+function stripUserinfo(u: URL): { url: string; basic: string | undefined } {
+  if (!u.username && !u.password) return { url: u.toString(), basic: undefined };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  const c = new URL(u.toString());
+  c.username = '';
+  c.password = '';
+  return { url: c.toString(), basic };
 }
 
 export class HttpPrefetcher implements Prefetcher {
   readonly cacheDir: string;
+  readonly cache: DownloadCache;
   private readonly queue: PQueue;
+  /** git clones and unpacking: CPU and disk heavy, fewer at once */
+  private readonly heavy: PQueue;
   private readonly agent: Agent;
   private readonly opts: PrefetcherOptions;
+  private readonly reporter: Reporter;
   private readonly auth: [string, Record<string, string>][] = [];
+  private netrc: Promise<NetrcEntry[]> | undefined;
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxDelayMs: number;
+  private readonly maxRedirects: number;
 
   constructor(opts: PrefetcherOptions = {}) {
     this.opts = opts;
     this.cacheDir = opts.cacheDir ?? defaultCacheDir();
-    this.queue = new PQueue({ concurrency: opts.concurrency ?? 16 });
-    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: opts.concurrency ?? 16 });
+    this.cache = new DownloadCache(this.cacheDir);
+    const concurrency = opts.concurrency ?? 16;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency must be a whole number ≥ 1, not ${concurrency}`);
+    this.queue = new PQueue({ concurrency });
+    this.heavy = new PQueue({ concurrency: Math.max(1, Math.min(4, concurrency)) });
+    this.retries = Math.max(1, opts.retries ?? 4);
+    this.backoffMs = opts.backoffMs ?? 500;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxDelayMs = opts.maxDelayMs ?? 60_000;
+    this.maxRedirects = opts.maxRedirects ?? 20;
+    this.reporter = opts.reporter ?? silentReporter;
+    this.agent = new Agent({
+      keepAliveTimeout: 10_000,
+      connections: concurrency,
+      connect: { timeout: this.timeoutMs },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
   }
 
   authorize(urlPrefix: string, headers: Record<string, string>): void {
@@ -61,131 +117,260 @@ export class HttpPrefetcher implements Prefetcher {
     this.auth.sort((a, b) => b[0].length - a[0].length);
   }
 
-  private headersFor(url: string, extra?: Record<string, string>): Record<string, string> {
-    const found = this.auth.find(([p]) => url.startsWith(p));
-    return { 'user-agent': this.opts.userAgent ?? DEFAULT_USER_AGENT, ...(found?.[1] ?? {}), ...(extra ?? {}) };
-  }
-
-  private blobPath(sha256: string): string {
-    return join(this.cacheDir, 'blobs', 'sha256', sha256.slice(0, 2), sha256);
-  }
-
-  private urlIndexPath(url: string): string {
-    const h = createHash('sha256').update(url).digest('hex');
-    return join(this.cacheDir, 'urls', h.slice(0, 2), `${h}.json`);
-  }
-
-  /** Re-verify a cache entry on read: a corrupt blob is removed and reported as a miss. */
-  private async readBlob(sha256: string, url: string): Promise<FetchedFile | undefined> {
-    const path = this.blobPath(sha256);
-    try {
-      await stat(path);
-    } catch {
-      return undefined;
-    }
-    const hashes = ALGOS.map((a) => createHash(a));
-    let size = 0;
-    await pipeline(createReadStream(path), new Writable({
-      write(chunk: Buffer, _enc, cb) { size += chunk.length; for (const h of hashes) h.update(chunk); cb(); },
-    }));
-    const digests = Object.fromEntries(ALGOS.map((a, i) => [a, hashes[i]!.digest('hex')])) as Record<HashAlgo, string>;
-    if (digests.sha256 !== sha256) {
-      await rm(path, { force: true });
-      return undefined;
-    }
-    return { path, size, digests, url };
-  }
-
-  async cached(req: FileRequest): Promise<FetchedFile | undefined> {
-    for (const url of req.urls) {
-      let sha256: string | undefined;
-      try {
-        sha256 = (JSON.parse(await readFile(this.urlIndexPath(url), 'utf8')) as { sha256: string }).sha256;
-      } catch {
-        continue;
-      }
-      const f = await this.readBlob(sha256, url);
-      if (f && (!req.expect || f.digests[req.expect.algo] === req.expect.hex)) return f;
-    }
-    return undefined;
-  }
-
-  async file(req: FileRequest): Promise<FetchedFile> {
-    const hit = await this.cached(req);
-    if (hit) {
-      this.opts.reporter?.report({ type: 'fetch-done', url: hit.url, pkg: req.pkg, bytes: hit.size, cached: true });
-      return hit;
-    }
-    if (this.opts.offline) throw new FetchError(req.urls[0] ?? '(no URL)', 'not in the cache and running offline', { pkg: req.pkg });
-    return this.queue.add(async () => {
-      let last: Error | undefined;
-      for (const url of req.urls) {
-        try {
-          return await this.download(url, req);
-        } catch (e) {
-          if (e instanceof HashMismatchError) throw e;
-          last = e as Error;
-        }
-      }
-      throw last ?? new FetchError('(no URL)', 'no candidate URL', { pkg: req.pkg });
-    }) as Promise<FetchedFile>;
-  }
-
-  private async download(url: string, req: FileRequest): Promise<FetchedFile> {
-    const reporter = this.opts.reporter ?? silentReporter;
-    reporter.report({ type: 'fetch-start', url, pkg: req.pkg });
-    const res = await request(url, { dispatcher: this.agent, headers: this.headersFor(url, req.headers), maxRedirections: 10, signal: this.opts.signal } as Parameters<typeof request>[1]).catch((e: Error) => {
-      throw new FetchError(url, e.message, { pkg: req.pkg });
+  private netrcEntries(): Promise<NetrcEntry[]> {
+    this.netrc ??= loadNetrc(this.opts.netrcFile ?? defaultNetrcPath()).catch((e: Error) => {
+      throw new UsageError(`cannot read the .netrc file: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
     });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new FetchError(url, `HTTP ${res.statusCode}`, { status: res.statusCode, pkg: req.pkg });
-    }
-    await mkdir(join(this.cacheDir, 'tmp'), { recursive: true });
-    const tmp = join(this.cacheDir, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
-    try {
-      const { size, digests } = await hashInto(res.body, tmp);
-      if (req.expect && digests[req.expect.algo] !== req.expect.hex) {
-        throw new HashMismatchError(req.pkg, url, hexToSri(req.expect.algo, req.expect.hex), hexToSri(req.expect.algo, digests[req.expect.algo]));
+    return this.netrc;
+  }
+
+  /**
+   * Headers for one hop. `sameOrigin`: the chain has not left the first URL's origin, so the caller's own
+   * headers still apply. Credentials registered with authorize() and from .netrc are chosen per URL.
+   */
+  private async headersFor(u: URL, extra: Record<string, string> | undefined, sameOrigin: boolean, basic: string | undefined): Promise<Record<string, string>> {
+    const h: Record<string, string> = { 'user-agent': this.opts.userAgent ?? DEFAULT_USER_AGENT };
+    if (sameOrigin && extra) for (const [k, v] of Object.entries(extra)) h[k.toLowerCase()] = v;
+    const href = u.toString();
+    const found = this.auth.find(([p]) => href.startsWith(p));
+    if (found) for (const [k, v] of Object.entries(found[1])) h[k.toLowerCase()] = v;
+    if (!h.authorization && basic) h.authorization = `Basic ${basic}`;
+    if (!h.authorization) {
+      const n = netrcLookup(await this.netrcEntries(), u.hostname);
+      if (n && (n.login !== undefined || n.password !== undefined)) {
+        h.authorization = `Basic ${Buffer.from(`${n.login ?? ''}:${n.password ?? ''}`).toString('base64')}`;
       }
-      const path = this.blobPath(digests.sha256);
-      await mkdir(join(path, '..'), { recursive: true });
-      await rename(tmp, path);
-      const idx = this.urlIndexPath(url);
-      await mkdir(join(idx, '..'), { recursive: true });
-      const idxTmp = `${idx}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(idxTmp, JSON.stringify({ url, sha256: digests.sha256, size }));
-      await rename(idxTmp, idx);
-      reporter.report({ type: 'fetch-done', url, pkg: req.pkg, bytes: size, cached: false });
-      return { path, size, digests, url };
+    }
+    return h;
+  }
+
+  /** GET a URL, following redirects like curl -L; returns the first non-redirect response. */
+  private async open(url: string, extra: Record<string, string> | undefined): Promise<Opened> {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new AttemptError('not a valid URL', { retryable: false });
+    }
+    const origin = u.origin;
+    let sameOrigin = true;
+    for (let hop = 0; ; hop++) {
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new AttemptError(`unsupported protocol ${u.protocol}`, { retryable: false });
+      const { url: plain, basic } = stripUserinfo(u);
+      const headers = await this.headersFor(u, extra, sameOrigin, basic);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(plain, { dispatcher: this.agent, method: 'GET', headers, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
+      } catch (e) {
+        if (this.opts.signal?.aborted) throw e;
+        throw new AttemptError(describeError(e), { retryable: retryableError(e) });
+      }
+      const location = header(res.headers, 'location');
+      if (!REDIRECTS.has(res.statusCode) || location === undefined) {
+        return { status: res.statusCode, headers: res.headers, body: res.body, finalUrl: plain };
+      }
+      await res.body.dump().catch(() => undefined);
+      if (hop >= this.maxRedirects) throw new AttemptError(`more than ${this.maxRedirects} redirects`, { retryable: false, status: res.statusCode });
+      let next: URL;
+      try {
+        next = new URL(location, u);
+      } catch {
+        throw new AttemptError(`redirect to an invalid location`, { retryable: false, status: res.statusCode });
+      }
+      if (u.protocol === 'https:' && next.protocol === 'http:') {
+        throw new AttemptError(`refusing a redirect from https to http (${redactUrl(next.toString())})`, { retryable: false, status: res.statusCode });
+      }
+      if (next.origin !== origin) sameOrigin = false;
+      u = next;
+    }
+  }
+
+  /** Run `attempt` on one URL with retries; throws the last AttemptError (or a HashMismatchError). */
+  private async withRetries<T>(url: string, pkg: string, attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (e) {
+        if (!(e instanceof AttemptError) || !e.retryable || n >= this.retries) {
+          if (e instanceof AttemptError && e.retryable && n > 1) throw new AttemptError(`${e.message} (after ${n} attempts)`, { retryable: false, ...(e.status !== undefined ? { status: e.status } : {}) });
+          throw e;
+        }
+        const delayMs = backoffDelay(n, this.backoffMs, e.retryAfterMs, this.maxDelayMs);
+        this.reporter.report({ type: 'retry', url: redactUrl(url), pkg, attempt: n + 1, delayMs, cause: e.message });
+        await sleep(delayMs, this.opts.signal);
+      }
+    }
+  }
+
+  /** One download attempt into the cache. */
+  private async downloadOnce(url: string, req: FileRequest): Promise<BlobInfo> {
+    const res = await this.open(url, req.headers);
+    if (res.status !== 200) {
+      await res.body.dump().catch(() => undefined);
+      throw new AttemptError(`HTTP ${res.status}`, {
+        retryable: retryableStatus(res.status),
+        status: res.status,
+        ...(res.status === 429 || res.status === 503 || res.status >= 500 ? { retryAfterMs: parseRetryAfter(res.headers['retry-after']) } : {}),
+      });
+    }
+    const tmp = await this.cache.tempPath();
+    const hasher = new MultiHasher();
+    try {
+      try {
+        await pipeline(
+          res.body,
+          async function* (src: AsyncIterable<Uint8Array>) {
+            for await (const chunk of src) {
+              hasher.update(chunk);
+              yield chunk;
+            }
+          },
+          createWriteStream(tmp, { flags: 'wx' }),
+        );
+      } catch (e) {
+        if (this.opts.signal?.aborted) throw e;
+        if ((e as NodeJS.ErrnoException).code?.startsWith('E') && !retryableError(e) && (e as NodeJS.ErrnoException).syscall) throw e; // local disk error
+        throw new AttemptError(`body: ${describeError(e)}`, { retryable: true });
+      }
+      const cl = header(res.headers, 'content-length');
+      if (cl !== undefined && !header(res.headers, 'content-encoding') && Number(cl) !== hasher.size) {
+        throw new AttemptError(`truncated body: ${hasher.size} of ${cl} bytes`, { retryable: true });
+      }
+      const info = { size: hasher.size, digests: hasher.digests() };
+      if (req.expect && info.digests[req.expect.algo] !== req.expect.hex.toLowerCase()) {
+        throw new HashMismatchError(req.pkg, redactUrl(url), hexToSri(req.expect.algo, req.expect.hex), hexToSri(req.expect.algo, info.digests[req.expect.algo]));
+      }
+      return await this.cache.commitBlob(tmp, info, url);
     } finally {
       await rm(tmp, { force: true });
     }
   }
 
+  async cached(req: FileRequest): Promise<FetchedFile | undefined> {
+    if (req.expect) {
+      const b = await this.cache.lookupDigest(req.expect.algo, req.expect.hex);
+      if (b) return { ...b, url: req.urls[0] ?? '' };
+    }
+    for (const url of req.urls) {
+      const b = await this.cache.lookupUrl(url);
+      if (b && (!req.expect || b.digests[req.expect.algo] === req.expect.hex.toLowerCase())) return { ...b, url };
+    }
+    return undefined;
+  }
+
+  private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const existing = this.inflight.get(key) as Promise<T> | undefined;
+    if (existing) return existing;
+    const p = fn().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  async file(req: FileRequest): Promise<FetchedFile> {
+    const key = `file\0${req.urls.join('\n')}\0${req.expect ? `${req.expect.algo}:${req.expect.hex}` : ''}`;
+    return this.once(key, () => this.fileUncached(req));
+  }
+
+  private async fileUncached(req: FileRequest): Promise<FetchedFile> {
+    const hit = await this.cached(req);
+    if (hit) {
+      this.reporter.report({ type: 'fetch-done', url: redactUrl(hit.url), pkg: req.pkg, bytes: hit.size, cached: true });
+      return hit;
+    }
+    if (req.urls.length === 0) throw new FetchError('(no URL)', 'no candidate URL', { pkg: req.pkg });
+    if (this.opts.offline) throw new FetchError(redactUrl(req.urls[0]!), 'not in the cache and running offline', { pkg: req.pkg });
+    return (await this.queue.add(async () => {
+      const failures: { url: string; cause: string; status: number | undefined }[] = [];
+      let mismatch: HashMismatchError | undefined;
+      for (const url of req.urls) {
+        this.reporter.report({ type: 'fetch-start', url: redactUrl(url), pkg: req.pkg });
+        let mismatches = 0;
+        try {
+          const blob = await this.withRetries(url, req.pkg, async () => {
+            try {
+              return await this.downloadOnce(url, req);
+            } catch (e) {
+              // wrong bytes may be a transient fault between us and the server: one more try, then give up
+              if (e instanceof HashMismatchError && ++mismatches < 2) throw Object.assign(new AttemptError(`hash mismatch (got ${e.actual})`, { retryable: true }), { mismatch: e });
+              throw e;
+            }
+          });
+          this.reporter.report({ type: 'fetch-done', url: redactUrl(url), pkg: req.pkg, bytes: blob.size, cached: false });
+          return { ...blob, url };
+        } catch (e) {
+          const mm = e instanceof HashMismatchError ? e : (e as { mismatch?: HashMismatchError }).mismatch;
+          if (mm) {
+            mismatch ??= mm;
+            failures.push({ url, cause: 'hash mismatch', status: 200 });
+          } else if (e instanceof AttemptError) {
+            failures.push({ url, cause: e.message, status: e.status });
+          } else if (e instanceof Lock2nixError) {
+            throw e;
+          } else if (this.opts.signal?.aborted) {
+            throw e;
+          } else {
+            throw new FetchError(redactUrl(url), describeError(e), { pkg: req.pkg });
+          }
+        }
+      }
+      if (mismatch) throw mismatch;
+      const [first, ...others] = failures;
+      const cause = [first!.cause, ...others.map((f) => `also tried ${redactUrl(f.url)}: ${f.cause}`)].join('; ');
+      const last = failures[failures.length - 1]!;
+      throw new FetchError(redactUrl(first!.url), cause, { pkg: req.pkg, ...(last.status !== undefined ? { status: last.status } : {}) });
+    })) as FetchedFile;
+  }
+
   async git(req: GitRequest): Promise<FetchedTree> {
-    throw new UsageError(`${req.pkg}: git fetching is not implemented yet (${req.url})`);
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(req.rev)) throw new UsageError(`${req.pkg}: git revision must be a full commit id, not ${JSON.stringify(req.rev)}`);
+    return this.once(`git\0${req.url}\0${req.rev}\0${req.submodules}`, () =>
+      this.heavy.add(() => fetchGitTree(this.cache, req, { offline: Boolean(this.opts.offline), reporter: this.reporter, retries: this.retries, backoffMs: this.backoffMs, maxDelayMs: this.maxDelayMs, timeoutMs: this.timeoutMs, ...(this.opts.signal ? { signal: this.opts.signal } : {}) })) as Promise<FetchedTree>,
+    );
   }
 
   async archive(req: FileRequest): Promise<FetchedTree & { file: FetchedFile }> {
-    throw new UsageError(`${req.pkg}: archive unpacking is not implemented yet (${req.urls[0]})`);
+    const file = await this.file(req);
+    const tree = await this.once(`archive\0${file.digests.sha256}`, () =>
+      this.heavy.add(() => unpackArchive(this.cache, file, req.pkg)) as Promise<FetchedTree>,
+    );
+    return { ...tree, file };
   }
 
   async text(req: TextRequest): Promise<TextResponse> {
-    if (this.opts.offline) throw new FetchError(req.url, 'running offline', req.pkg ? { pkg: req.pkg } : {});
-    return this.queue.add(async () => {
-      const headers = this.headersFor(req.url, { ...(req.accept ? { accept: req.accept } : {}), ...(req.headers ?? {}) });
-      const res = await request(req.url, { dispatcher: this.agent, headers, signal: this.opts.signal } as Parameters<typeof request>[1]).catch((e: Error) => {
-        throw new FetchError(req.url, e.message, req.pkg ? { pkg: req.pkg } : {});
-      });
-      const body = await res.body.text();
-      const ct = res.headers['content-type'];
-      return { status: res.statusCode, url: req.url, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', body };
-    }) as Promise<TextResponse>;
+    const pkg = req.pkg ?? req.url;
+    if (this.opts.offline) throw new FetchError(redactUrl(req.url), 'running offline', req.pkg ? { pkg: req.pkg } : {});
+    return (await this.queue.add(async () => {
+      const extra = { ...(req.accept ? { accept: req.accept } : {}), ...(req.headers ?? {}) };
+      try {
+        return await this.withRetries(req.url, pkg, async () => {
+          const res = await this.open(req.url, extra);
+          if (retryableStatus(res.status)) {
+            await res.body.dump().catch(() => undefined);
+            throw new AttemptError(`HTTP ${res.status}`, { retryable: true, status: res.status, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
+          }
+          let bytes: Buffer;
+          try {
+            bytes = Buffer.from(await res.body.arrayBuffer());
+          } catch (e) {
+            throw new AttemptError(`body: ${describeError(e)}`, { retryable: true });
+          }
+          const cl = header(res.headers, 'content-length');
+          if (cl !== undefined && !header(res.headers, 'content-encoding') && Number(cl) !== bytes.length) {
+            throw new AttemptError(`truncated body: ${bytes.length} of ${cl} bytes`, { retryable: true });
+          }
+          const body = new TextDecoder().decode(bytes);
+          return { status: res.status, url: res.finalUrl, contentType: header(res.headers, 'content-type') ?? '', body };
+        });
+      } catch (e) {
+        if (e instanceof AttemptError) throw new FetchError(redactUrl(req.url), e.message, { ...(req.pkg ? { pkg: req.pkg } : {}), ...(e.status !== undefined ? { status: e.status } : {}) });
+        throw e;
+      }
+    })) as TextResponse;
   }
 
   async close(): Promise<void> {
     await this.queue.onIdle();
+    await this.heavy.onIdle();
     await this.agent.close();
   }
 }

@@ -81,8 +81,12 @@ export interface PrefetcherOptions {
   retries?: number;
   /** base back-off in ms (doubled per attempt, jittered; Retry-After wins); default 500 */
   backoffMs?: number;
-  /** per-request idle timeout in ms; default 30000 */
+  /** per-request idle timeout in ms (connect, headers, and between body chunks); default 30000 */
   timeoutMs?: number;
+  /** longest single wait between attempts, Retry-After included; default 60000 */
+  maxDelayMs?: number;
+  /** redirects followed per request; default 20 */
+  maxRedirects?: number;
   /** default: lock2nix/<version> (+https://github.com/lock2nix/lock2nix) */
   userAgent?: string;
   /** a .netrc to read credentials from; default $NETRC or ~/.netrc */
