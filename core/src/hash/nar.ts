@@ -5,7 +5,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Lock2nixError } from '../errors.ts';
 import type { HashAlgo } from '../model.ts';
 import { toSri } from './encode.ts';
@@ -103,30 +102,34 @@ export function byteOrder(names: string[]): string[] {
   return names.map((n) => [n, Buffer.from(n)] as const).sort((a, b) => Buffer.compare(a[1], b[1])).map(([n]) => n);
 }
 
-async function dumpPath(w: NarWriter, path: string): Promise<void> {
+async function dumpPath(w: NarWriter, path: Buffer): Promise<void> {
   const st = await lstat(path);
   if (st.isSymbolicLink()) {
-    w.symlink(Buffer.from(await readlink(path, { encoding: 'buffer' })));
+    w.symlink(await readlink(path, { encoding: 'buffer' }));
   } else if (st.isFile()) {
     await w.regular((st.mode & 0o100) !== 0, st.size, createReadStream(path));
   } else if (st.isDirectory()) {
     w.dirStart();
-    for (const name of byteOrder(await readdir(path))) {
+    // names as bytes: a name that is not valid UTF-8 must not turn into U+FFFD
+    const names = (await readdir(path, { encoding: 'buffer' })).sort(Buffer.compare);
+    for (const name of names) {
       w.entryStart(name);
-      await dumpPath(w, join(path, name));
+      await dumpPath(w, Buffer.concat([path, SLASH, name]));
       w.entryEnd();
     }
     w.dirEnd();
   } else {
-    throw new Lock2nixError(`${path}: NAR holds only regular files, directories and symlinks`);
+    throw new Lock2nixError(`${path.toString()}: NAR holds only regular files, directories and symlinks`);
   }
 }
+
+const SLASH = Buffer.from('/');
 
 /** Serialise a path (file, directory or symlink) as a NAR into `sink`. */
 export async function dumpNar(path: string, sink: NarSink): Promise<void> {
   const w = new NarWriter(sink);
   w.magic();
-  await dumpPath(w, path);
+  await dumpPath(w, Buffer.from(path));
 }
 
 /** The NAR hash of a path, as raw bytes. */
