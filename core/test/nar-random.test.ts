@@ -39,7 +39,7 @@ describe('NAR hash against nix-hash', () => {
     expect(total.dirs).toBeGreaterThan(100);
     expect(total.emptyFiles).toBeGreaterThan(10);
     const expected = await nixHashes(paths);
-    const ours = [];
+    const ours: string[] = [];
     for (const p of paths) ours.push(bytesToHex(await narHashBytes(p)));
     const bad = paths.filter((_, i) => ours[i] !== expected[i]);
     expect(bad).toEqual([]);
@@ -59,7 +59,7 @@ describe('NAR hash against nix-hash', () => {
     const paths = ['file', 'exec', 'empty', 'abs', 'rel', 'dir'].map((n) => join(d, n));
     for (const type of ['sha256', 'sha512', 'sha1'] as const) {
       const expected = await nixHashes(paths, type);
-      const ours = [];
+      const ours: string[] = [];
       for (const p of paths) ours.push(bytesToHex(await narHashBytes(p, type)));
       expect(ours).toEqual(expected);
     }
