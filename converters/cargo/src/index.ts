@@ -1,18 +1,37 @@
-// The Cargo converter: metadata and the steps, one file each (parse, resolve, ...). Work in progress.
-import { UsageError, type Converter } from '@lock2nix/core';
+// The Cargo converter: Cargo.lock v1–v4 to pinned crates and git trees, assembled by templates/lib/cargo.nix
+// into a vendor directory with its `.cargo/config.toml` source replacement. Steps: parse.ts (lockfile),
+// resolve.ts (URLs and checksums), finish.ts (crates inside git trees, workspace inheritance).
+import type { Converter, ParsedLock, Resolved } from '@lock2nix/core';
+import { finishCargo } from './finish.ts';
+import { parseCargoLock } from './parse.ts';
+import { resolveCargo } from './resolve.ts';
+import type { CargoLock } from './schema.ts';
 
-export const cargoConverter: Converter = {
+/** finish() is not handed the lock; remember which lock each resolution came from (for messages). */
+const lockOf = new WeakMap<Resolved, ParsedLock<CargoLock>>();
+
+export const cargoConverter: Converter<CargoLock> = {
   ecosystem: 'cargo',
   title: 'Cargo',
   lockfileNames: ['Cargo.lock'],
   builder: 'cargo.nix',
-  detect: (fileName) => ['Cargo.lock'].includes(fileName),
-  parse() {
-    throw new UsageError('the Cargo converter is not implemented yet');
+  detect: (fileName, text) => fileName === 'Cargo.lock' && (text.includes('[[package]]') || text.includes('[root]') || /^\s*version\s*=/m.test(text)),
+  parse(file, text): ParsedLock<CargoLock> {
+    const native = parseCargoLock(file, text);
+    return { ecosystem: 'cargo', file, format: `Cargo.lock v${native.version}`, native };
   },
-  async resolve() {
-    throw new UsageError('the Cargo converter is not implemented yet');
+  async resolve(lock, ctx) {
+    const r = await resolveCargo(lock, ctx);
+    lockOf.set(r, lock);
+    return r;
+  },
+  async finish(pinned, resolved, ctx) {
+    const lock = lockOf.get(resolved);
+    if (!lock) return { artifacts: pinned, ...(resolved.meta !== undefined ? { meta: resolved.meta } : {}) };
+    return finishCargo(lock, pinned, resolved, ctx);
   },
 };
 
 export default cargoConverter;
+export { parseCargoLock } from './parse.ts';
+export { expandDl, cratePrefix } from './dl.ts';

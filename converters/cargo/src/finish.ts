@@ -1,0 +1,43 @@
+// After pinning: look inside each fetched git tree (once per url and commit) for the locked crates, and
+// record where each one lives and, when it inherits from its workspace, its manifest with that resolved.
+
+import { LockfileError, type ConvertContext, type NixData, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
+import { stringify } from 'smol-toml';
+import { findCrates, type FoundCrate } from './locate.ts';
+import type { CargoLock } from './schema.ts';
+
+/** The manifest text written in place of a git crate's Cargo.toml (the original is kept as Cargo.toml.orig). */
+export function manifestText(manifest: Record<string, unknown>): string {
+  return `# Written by lock2nix, as cargo vendor does: workspace inheritance resolved.\n${stringify(manifest)}\n`;
+}
+
+export async function finishCargo(lock: ParsedLock<CargoLock>, pinned: PinnedArtifact[], resolved: Resolved, ctx: ConvertContext): Promise<{ artifacts: PinnedArtifact[]; meta?: NixData }> {
+  const trees = new Map<string, Promise<FoundCrate[]>>();
+  const out: PinnedArtifact[] = [];
+  for (const a of pinned) {
+    if (a.fetch.type !== 'git' || !a.pin) {
+      out.push(a);
+      continue;
+    }
+    const f = a.fetch;
+    const treeKey = `${f.url}#${f.rev}`;
+    let crates = trees.get(treeKey);
+    if (!crates) {
+      crates = ctx.prefetcher.git({ url: f.url, rev: f.rev, submodules: f.submodules, pkg: `${a.name} ${a.version}` }).then((t) => {
+        if (t.narHash !== a.pin!.hash) throw new LockfileError(lock.file, a.line, `${a.name} ${a.version}: the tree of ${f.url} at ${f.rev} changed between two reads`);
+        return findCrates(t.dir);
+      });
+      trees.set(treeKey, crates);
+    }
+    const found = (await crates).find((c) => c.name === a.name && c.version === a.version);
+    if (!found) {
+      throw new LockfileError(lock.file, a.line, `${a.name} ${a.version} is not in ${f.url} at commit ${f.rev} (no Cargo.toml there names it with that version)`);
+    }
+    if (found.problem) {
+      throw new LockfileError(lock.file, a.line, `${a.name} ${a.version} from ${f.url}: ${found.problem}`);
+    }
+    const meta = { ...(a.meta as Record<string, NixData>), subdir: found.dir, ...(found.manifest ? { manifest: manifestText(found.manifest) } : {}) };
+    out.push({ ...a, meta });
+  }
+  return { artifacts: out, ...(resolved.meta !== undefined ? { meta: resolved.meta } : {}) };
+}
