@@ -1,18 +1,76 @@
-// The NuGet converter: metadata and the steps, one file each (parse, resolve, ...). Work in progress.
-import { UsageError, type Converter } from '@lock2nix/core';
+// The NuGet converter: project.assets.json and packages.lock.json to pinned .nupkg downloads, assembled by
+// templates/lib/nuget.nix into a source folder that `dotnet restore --source` reads offline.
+//
+// The lockfiles state NuGet's content hash (the package without its signature), never the hash of the file
+// a feed serves. So every package is downloaded, its content hash computed and compared (verify), and the
+// file's own hash pinned. Offline, only the cache can pin.
 
-export const nugetConverter: Converter = {
+import { HashMismatchError, hexToSri, type Converter, type ConvertContext, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
+import { nupkgContentHash } from './content-hash.ts';
+import { parseJson } from './json.ts';
+import { parseAssets } from './parse-assets.ts';
+import { parsePackagesLock } from './parse-packages-lock.ts';
+import { resolvePlan } from './resolve.ts';
+import type { NugetPlan } from './schema.ts';
+
+export const ASSETS_FILE = 'project.assets.json';
+export const PACKAGES_LOCK_FILE = 'packages.lock.json';
+
+/** Parse either NuGet lockfile into the package plan; throws LockfileError with the line on bad input. */
+export function parseNuget(file: string, text: string): NugetPlan {
+  const doc = parseJson(file, text);
+  const isAssets = file.endsWith(ASSETS_FILE) || (typeof doc.value === 'object' && doc.value !== null && 'libraries' in doc.value && 'targets' in doc.value);
+  return isAssets ? parseAssets(doc) : parsePackagesLock(doc);
+}
+
+function formatOf(plan: NugetPlan): string {
+  return plan.kind === 'assets' ? `project.assets.json v${plan.formatVersion}` : `packages.lock.json v${plan.formatVersion}`;
+}
+
+export const nugetConverter: Converter<NugetPlan> = {
   ecosystem: 'nuget',
   title: 'NuGet',
-  lockfileNames: ['project.assets.json', 'packages.lock.json'],
+  lockfileNames: [ASSETS_FILE, PACKAGES_LOCK_FILE],
   builder: 'nuget.nix',
-  detect: (fileName) => ['project.assets.json', 'packages.lock.json'].includes(fileName),
-  parse() {
-    throw new UsageError('the NuGet converter is not implemented yet');
+  detect(fileName, text) {
+    const base = fileName.replace(/^.*[\\/]/, '');
+    if (base === ASSETS_FILE) return /"libraries"\s*:/.test(text) && /"version"\s*:\s*3\b/.test(text);
+    if (base === PACKAGES_LOCK_FILE) return /"dependencies"\s*:/.test(text) && /"version"\s*:\s*[12]\b/.test(text);
+    return false;
   },
-  async resolve() {
-    throw new UsageError('the NuGet converter is not implemented yet');
+  parse(file, text): ParsedLock<NugetPlan> {
+    const plan = parseNuget(file, text);
+    return { ecosystem: 'nuget', file, format: formatOf(plan), native: plan };
+  },
+  resolve(lock, ctx) {
+    return resolvePlan(lock.native, lock.file, ctx);
+  },
+  async verify(artifact, file) {
+    const stated = artifact.hashes.find((h) => h.meaning === 'ecosystem' && h.algo === 'sha512');
+    if (!stated) return;
+    const actual = await nupkgContentHash(file.path);
+    if (actual.hex !== stated.hex) {
+      const feed = artifact.source.url ?? file.url;
+      throw new HashMismatchError(
+        `${artifact.name} ${artifact.version} (feed ${feed})`,
+        file.url,
+        hexToSri('sha512', stated.hex),
+        hexToSri('sha512', actual.hex),
+        `NuGet content hash (${stated.field}; the package without its signature)`,
+      );
+    }
+  },
+  async finish(pinned: PinnedArtifact[], resolved: Resolved, ctx: ConvertContext) {
+    const unpinned = pinned.filter((a) => a.fetch.type !== 'none' && !a.pin);
+    if (ctx.offline && unpinned.length) {
+      (resolved.warnings ??= []).push(
+        `${unpinned.length} NuGet packages are not pinned: NuGet lockfiles state content hashes (of the package without its signature), not hashes of the .nupkg files, so every package must be downloaded once, or be in the lock2nix download cache, to be pinned. Run \`lock2nix nuget\` without --offline.`,
+      );
+    }
+    return { artifacts: pinned, ...(resolved.meta !== undefined ? { meta: resolved.meta } : {}) };
   },
 };
 
 export default nugetConverter;
+export { nupkgContentHash } from './content-hash.ts';
+export type { NugetPlan, PlannedPackage } from './schema.ts';
