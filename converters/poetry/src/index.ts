@@ -1,18 +1,19 @@
-// The Poetry converter: metadata and the steps, one file each (parse, resolve, ...). Work in progress.
-import { UsageError, type Converter } from '@lock2nix/core';
+// The Poetry converter: metadata and the steps, one file each (parse, resolve, build-system).
+import type { Converter } from '@lock2nix/core';
+import { buildSystemFinish } from './buildsystem.ts';
+import { detect, parse } from './parse.ts';
+import { resolve } from './resolve.ts';
+import type { PoetryLock } from './schema.ts';
 
-export const poetryConverter: Converter = {
+export const poetryConverter: Converter<PoetryLock> = {
   ecosystem: 'poetry',
   title: 'Poetry',
   lockfileNames: ['poetry.lock'],
   builder: 'poetry.nix',
-  detect: (fileName) => ['poetry.lock'].includes(fileName),
-  parse() {
-    throw new UsageError('the Poetry converter is not implemented yet');
-  },
-  async resolve() {
-    throw new UsageError('the Poetry converter is not implemented yet');
-  },
+  detect,
+  parse,
+  resolve,
+  finish: buildSystemFinish,
 };
 
 export default poetryConverter;

@@ -1,0 +1,16 @@
+# Poetry 2.x for the Poetry end-to-end tests: a virtual environment under .tools/poetry, linked as
+# .tools/bin/poetry. Idempotent; sourced by scripts/setup.sh (TOOLS and log are set there).
+POETRY_SPEC='poetry>=2,<3'
+if ! "$TOOLS/poetry/bin/poetry" --version 2>/dev/null | grep -q 'version 2\.'; then
+  if command -v python3 >/dev/null 2>&1 && python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)'; then
+    log "installing $POETRY_SPEC into $TOOLS/poetry"
+    python3 -m venv --clear "$TOOLS/poetry" >&2
+    "$TOOLS/poetry/bin/python" -m pip install --quiet --disable-pip-version-check "$POETRY_SPEC" >&2
+  else
+    log "python3 >= 3.9 not found: Poetry end-to-end tests will be skipped"
+  fi
+fi
+if [ -x "$TOOLS/poetry/bin/poetry" ]; then
+  mkdir -p "$TOOLS/bin"
+  ln -sf "$TOOLS/poetry/bin/poetry" "$TOOLS/bin/poetry"
+fi
