@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Lock2nixError } from '@lock2nix/core';
-import { buildNupkg, type FixturePackage } from '@lock2nix/fixtures/registries/nuget.ts';
+import { buildNupkg, type FixturePackage } from '../../../fixtures/src/registries/nuget.ts';
 import { testWithTools } from '@lock2nix/fixtures';
 import { createHash } from 'node:crypto';
 import { nupkgContentHash } from '../src/content-hash.ts';
@@ -67,7 +67,7 @@ test('an unsigned package: content hash = file hash', async () => {
 });
 
 test('not a zip, or a truncated one: a clear error', async () => {
-  await expect(nupkgContentHash(await save('html.nupkg', '<html>not found</html>'))).rejects.toThrow(/end-of-central-directory|too short/);
+  await expect(nupkgContentHash(await save('html.nupkg', Buffer.from('<html>not found</html>')))).rejects.toThrow(/end-of-central-directory|too short/);
   const b = buildNupkg(base);
   await expect(nupkgContentHash(await save('cut.nupkg', b.bytes.subarray(0, b.bytes.length - 40)))).rejects.toBeInstanceOf(Lock2nixError);
   const corrupt = Buffer.from(b.bytes);
