@@ -1,4 +1,6 @@
-// lock2nix as a library: the registry of converters and the project runner. (The documented API grows here.)
+// lock2nix as a library. The documented API is in api.ts (see the README's "Library" section); the lower
+// layers (core, the converter registry, the project runner, `update`) are exported for tools built on them.
 export * from '@lock2nix/core';
 export { converters, converterFor } from './registry.ts';
 export { findLockfiles, runProject, outputName, type ProjectOptions, type ProjectRun } from './project.ts';
+export * from './update/index.ts';

@@ -1,0 +1,73 @@
+// Bundle the action into dist/ at the repository root (committed: the runner does no install):
+//   dist/index.js            the entry point, ESM, every dependency inside
+//   dist/templates/lib/*.nix  the core builders lock2nix copies into the user's output folder
+// `node action/build.ts --out DIR` writes elsewhere (the dist test builds into a temporary folder and compares).
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build, type Plugin } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where lock2nix finds templates/: next to the bundle, not through node_modules (there are none). */
+function templatesNextToBundle(path: string, src: string): string {
+  const from = "import.meta.resolve('@lock2nix/templates/package.json')";
+  if (!src.includes(from)) throw new Error(`${path}: expected ${from}; update action/build.ts`);
+  return src.replace(from, "new URL('./templates/package.json', import.meta.url).href");
+}
+
+/**
+ * Workspace sources that load a CommonJS package with `createRequire(import.meta.url)('pkg')` get a static
+ * import instead, so the package ends up inside the bundle.
+ */
+const staticRequires: Plugin = {
+  name: 'static-requires',
+  setup(b) {
+    b.onLoad({ filter: /[\\/](core|cli|converters[\\/][^\\/]+)[\\/]src[\\/].+\.ts$/ }, async (args) => {
+      if (args.path.includes('node_modules')) return undefined;
+      let src = await readFile(args.path, 'utf8');
+      if (/cli[\\/]src[\\/]project\.ts$/.test(args.path)) src = templatesNextToBundle(args.path, src);
+      const imports: string[] = [];
+      src = src.replace(/createRequire\(import\.meta\.url\)\((['"])([^'"]+)\1\)/g, (_m, _q, spec: string) => {
+        const id = `__lock2nixBundled${imports.length}`;
+        imports.push(`import ${id} from ${JSON.stringify(spec)};`);
+        return id;
+      });
+      return { contents: imports.length ? `${imports.join('\n')}\n${src}` : src, loader: 'ts' };
+    });
+  },
+};
+
+export async function buildAction(outDir: string): Promise<void> {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await build({
+    entryPoints: [join(ROOT, 'action/src/main.ts')],
+    outfile: join(outDir, 'index.js'),
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: 'node',
+    // ESM builds first: some packages' CommonJS builds are UMD wrappers esbuild cannot follow
+    mainFields: ['module', 'main'],
+    format: 'esm',
+    target: 'node24',
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [staticRequires],
+    // CommonJS dependencies inside an ES module bundle still call require()
+    banner: { js: "import { createRequire as __lock2nixCreateRequire } from 'node:module';\nconst require = __lock2nixCreateRequire(import.meta.url);" },
+  });
+  await mkdir(join(outDir, 'templates'), { recursive: true });
+  await cp(join(ROOT, 'templates/lib'), join(outDir, 'templates/lib'), { recursive: true, filter: (p) => !p.includes('node_modules') });
+  await writeFile(join(outDir, 'templates/package.json'), `${JSON.stringify({ name: '@lock2nix/templates', private: true }, null, 2)}\n`);
+  await writeFile(join(outDir, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const out = values.out ?? join(ROOT, 'dist');
+  await buildAction(out);
+  process.stdout.write(`built ${join(out, 'index.js')}\n`);
+  void dirname;
+}
