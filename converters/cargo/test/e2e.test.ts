@@ -1,0 +1,109 @@
+// End to end, for lockfile versions 3 and 4: a workspace using the fixture crates.io (sparse, by source
+// replacement), an alternative sparse registry, a git dependency with workspace inheritance, and a path
+// member. Real `cargo generate-lockfile`, `lock2nix cargo`, real `nix-build` of the vendor directory, then
+// real `cargo build --offline --frozen` with only that directory, the fixture servers shut down.
+
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect } from 'vitest';
+import { nixBuildExpr, startGitServer, startServer, testWithTools, TEST_PKGS } from '@lock2nix/fixtures';
+import { addSparseRegistry } from '../../../fixtures/src/registries/cargo.ts';
+import { cargo, isolatedEnv } from './cargo-env.ts';
+
+const run = promisify(execFile);
+const PROJECTS = fileURLToPath(new URL('../../../fixtures/projects/cargo/', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../cli/bin/lock2nix.js', import.meta.url));
+
+function fill(dir: string, vars: Record<string, string>): void {
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    let t = readFileSync(p, 'utf8');
+    for (const [k, v] of Object.entries(vars)) t = t.replaceAll(`@${k}@`, v);
+    writeFileSync(p, t);
+  }
+}
+
+function filesOf(dir: string, base = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(join(dir, base), { withFileTypes: true })) {
+    const rel = base ? `${base}/${e.name}` : e.name;
+    if (e.isDirectory()) Object.assign(out, filesOf(dir, rel));
+    else out[rel] = readFileSync(join(dir, rel), 'utf8');
+  }
+  return out;
+}
+
+describe.each([3, 4])('Cargo.lock v%i', (lockVersion) => {
+  testWithTools(['cargo', 'nix-build', 'git'], 'generate-lockfile, lock2nix, nix-build, cargo build --offline --frozen', async () => {
+    let vendorDir = '';
+    let projectDir = '';
+    let tmpDir = '';
+    const server = await startServer();
+    const git = await startGitServer();
+    try {
+      const tmp = mkdtempSync(join(tmpdir(), `lock2nix-cargo-e2e-v${lockVersion}-`));
+      // registries: the fixture crates.io and an alternative one, both sparse
+      const crates = addSparseRegistry(server, 'crates');
+      const alt = addSparseRegistry(server, 'alt', { dl: '/{prefix}/{crate}/{version}/{sha256-checksum}' });
+      await crates.publish({ name: 'tiny', version: '0.3.1' });
+      await crates.publish({ name: 'ferris', version: '1.2.0', deps: [{ name: 'tiny', req: '^0.3' }] });
+      await crates.publish({ name: 'dup', version: '1.0.0', files: { 'src/lib.rs': 'pub fn origin() -> &\'static str { "crates-io" }\n' } });
+      await alt.publish({ name: 'dup', version: '1.0.0', files: { 'src/lib.rs': 'pub fn origin() -> &\'static str { "alt" }\n' } });
+      await alt.publish({ name: 'altcrate', version: '0.1.0' });
+      // the git dependency: a workspace whose members inherit from the root
+      await git.commit('gitdep', filesOf(join(PROJECTS, 'gitdep')), { branch: 'main' });
+
+      const project = join(tmp, 'project');
+      cpSync(join(PROJECTS, 'workspace'), project, { recursive: true });
+      fill(project, { ALT_INDEX: alt.configIndex, GIT_URL: `${git.url}/gitdep`, RUST_VERSION: lockVersion === 3 ? 'rust-version = "1.70"' : '' });
+      const home = join(tmp, 'cargo-home');
+      mkdirSync(home);
+      writeFileSync(join(home, 'config.toml'), `[source.crates-io]\nreplace-with = "fixture"\n\n[source.fixture]\nregistry = ${JSON.stringify(crates.configIndex)}\n`);
+      const env = isolatedEnv(home);
+
+      await cargo(project, env, 'generate-lockfile');
+      const lockText = readFileSync(join(project, 'Cargo.lock'), 'utf8');
+      expect(lockText).toContain(`version = ${lockVersion}\n`);
+      expect(lockText).toContain(`source = "sparse+${alt.index}"`);
+
+      // lock2nix cargo, online against the loopback servers
+      const out = join(project, 'lock2nix');
+      const r = await run(process.execPath, [CLI, 'cargo', '--cache-dir', join(tmp, 'cache'), '--quiet'], { cwd: project, env: { ...env, HOME: tmp } });
+      expect(r.stderr).toBe('');
+      const data = readFileSync(join(out, 'cargo.nix'), 'utf8');
+      // the same name and version from two sources, each in its own folder
+      expect(data.match(/"[a-z0-9-]+\/dup-1\.0\.0" = \{/g)).toHaveLength(2);
+      expect(data).toContain(crates.crate('ferris', '1.2.0').url);
+      expect(data).toContain(alt.crate('dup', '1.0.0').url);
+      expect(data).toContain('version = \\"0.2.0\\"'); // gitcrate's manifest with inheritance resolved
+
+      // the vendor directory, with the test package set
+      const vendor = await nixBuildExpr(
+        `let pkgs = import ${TEST_PKGS} { }; in pkgs.callPackage ${join(out, 'lib/cargo.nix')} { lock = import ${join(out, 'cargo.nix')}; cargoLock = ${join(project, 'Cargo.lock')}; }`,
+      );
+      expect(existsSync(join(vendor, '.cargo/config.toml'))).toBe(true);
+      expect(readFileSync(join(vendor, 'Cargo.lock'), 'utf8')).toBe(lockText);
+      vendorDir = vendor;
+      projectDir = project;
+      tmpDir = tmp;
+    } finally {
+      await git.close().catch(() => undefined);
+      await server.close();
+    }
+
+    // with the servers gone: a fresh CARGO_HOME holding only the vendor directory's config
+    const home2 = join(tmpDir, 'cargo-home-offline');
+    mkdirSync(home2);
+    writeFileSync(join(home2, 'config.toml'), readFileSync(join(vendorDir, '.cargo/config.toml')));
+    const env2 = isolatedEnv(home2, { CARGO_TARGET_DIR: join(tmpDir, 'target') });
+    await cargo(projectDir, env2, 'build', '--offline', '--frozen');
+    const { stdout } = await run(join(tmpDir, 'target/debug/app'), []);
+    expect(stdout.trim()).toBe('ferris 1.2.0 dup crates-io dup-alt alt altcrate 0.1.0 gitcrate 42 util 42');
+    expect(readFileSync(join(projectDir, 'Cargo.lock'), 'utf8')).toContain(`version = ${lockVersion}\n`);
+  }, 600_000);
+});
