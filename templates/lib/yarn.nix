@@ -31,12 +31,13 @@ let
     let src = fetchOne a;
     in if (a.meta.pack or null) == "tar" then tarOf a src else src;
 
-  # Berry: rebuild the zip Yarn keeps in its cache from the fetched tarball, byte for byte (see berry-zip.mjs).
-  berryZip = a: src: runCommand a.fetch.name {
-    inherit src;
+  # Berry: rebuild the zip Yarn keeps in its cache from the fetched tarball, byte for byte (the same code
+  # lock2nix ran to verify the lockfile's checksum; see yarn-berry-zip.nix).
+  zipScript = builtins.toFile "yarn-berry-zip.mjs" (import ./yarn-berry-zip.nix);
+  berryZip = a: src: runCommand (builtins.replaceStrings [ "@" ] [ "_" ] a.cachePath) {
+    inherit src zipScript;
     nativeBuildInputs = [ nodejs ];
-    zipScript = ./yarn-berry-zip.mjs;
-    spec = builtins.toJSON a.meta;
+    spec = builtins.toJSON a.meta.zip;
   } ''node "$zipScript" "$src" "$out" "$spec"'';
 
   placedBerry = a:

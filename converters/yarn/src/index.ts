@@ -1,9 +1,12 @@
-// The Yarn converter: metadata and the steps, one file each (parse-v1, parse-berry, resolve-v1,
-// resolve-berry, berry-zip).
+// The Yarn converter: metadata and the steps, one file each: parse-v1 / resolve-v1 (classic), parse-berry /
+// resolve-berry / yarnrc (Berry), berry-zip (Yarn's cache zip, shared with the core builder), verify.
 import { LockfileError, type Converter, type NixData } from '@lock2nix/core';
+import { parseBerry } from './parse-berry.ts';
 import { parseV1 } from './parse-v1.ts';
+import { resolveBerry } from './resolve-berry.ts';
 import { resolveV1 } from './resolve-v1.ts';
 import type { YarnLock } from './schema.ts';
+import { verifyBerryZip } from './verify.ts';
 
 function isBerryText(text: string): boolean {
   return /^"?__metadata"?:/m.test(text);
@@ -16,18 +19,23 @@ export const yarnConverter: Converter<YarnLock> = {
   builder: 'yarn.nix',
   detect: (fileName, text) => fileName === 'yarn.lock' && (isBerryText(text) || /^# yarn lockfile v1\b/m.test(text) || /^\S.*:\s*$/m.test(text)),
   parse(file, text) {
-    if (isBerryText(text)) throw new LockfileError(file, undefined, 'Berry lockfiles are not supported yet');
+    if (isBerryText(text)) {
+      const native = parseBerry(file, text);
+      return { ecosystem: 'yarn', file, format: `yarn.lock (Berry, __metadata ${native.version}, cacheKey ${native.cacheKey})`, native };
+    }
     return { ecosystem: 'yarn', file, format: 'yarn.lock v1', native: parseV1(file, text) };
   },
-  async resolve(lock) {
+  async resolve(lock, ctx) {
     const native = lock.native;
     if (native.kind === 'v1') {
       const { artifacts, warnings } = resolveV1(lock.file, native);
       const meta: NixData = { flavour: 'classic' };
       return { artifacts, meta, warnings };
     }
-    throw new LockfileError(lock.file, undefined, 'Berry lockfiles are not supported yet');
+    if (native.kind === 'berry') return resolveBerry(lock.file, native, ctx);
+    throw new LockfileError(lock.file, undefined, 'unknown yarn.lock flavour');
   },
+  verify: verifyBerryZip,
 };
 
 export default yarnConverter;

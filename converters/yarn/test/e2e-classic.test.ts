@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { nixBuildExpr, startGitServer, startServer, testWithTools } from '@lock2nix/fixtures';
-import { addNpmRegistry } from '@lock2nix/fixtures/registries/npm.ts';
+import { addNpmRegistry } from '../../../fixtures/src/registries/npm.ts';
 import { builderExpr } from './helpers.ts';
 import { copyProject, lock2nix, sealedEnv, tempHome, YARN1, yarn } from './tools.ts';
 

@@ -1,0 +1,82 @@
+// Parsing a Berry (Yarn 2+) yarn.lock with @yarnpkg/parsers (Yarn's own syml reader), plus the line of
+// every entry for messages.
+
+import { LockfileError } from '@lock2nix/core';
+import { parseSyml } from '@yarnpkg/parsers';
+import type { BerryEntry, BerryLock } from './schema.ts';
+
+/** __metadata.version values lock2nix has seen Yarn write (Yarn 2: 4, Yarn 3: 6, Yarn 4: 8, later 10). */
+export const KNOWN_VERSIONS = [4, 5, 6, 7, 8, 9, 10];
+
+function splitDescriptors(key: string): string[] {
+  return key.split(/\s*,\s*/).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function keyLines(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!.replace(/\r$/, '');
+    if (l === '' || /^[\s#]/.test(l) || !l.trimEnd().endsWith(':')) continue;
+    let key = l.trimEnd().slice(0, -1);
+    if (key.startsWith('"') && key.endsWith('"')) {
+      try {
+        key = JSON.parse(key) as string;
+      } catch {
+        key = key.slice(1, -1);
+      }
+    }
+    out.set(key, i + 1);
+  }
+  return out;
+}
+
+export function parseBerry(file: string, text: string): BerryLock {
+  let data: unknown;
+  try {
+    data = parseSyml(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /\((\d+):\d+\)/.exec(msg);
+    throw new LockfileError(file, m ? Number(m[1]) : undefined, `not a valid Berry yarn.lock: ${msg.split('\n')[0]}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new LockfileError(file, 1, 'not a valid Berry yarn.lock: the top level is not a map');
+  const lines = keyLines(text);
+  const top = data as Record<string, unknown>;
+  const meta = top.__metadata;
+  if (typeof meta !== 'object' || meta === null) throw new LockfileError(file, lines.get('__metadata'), 'no `__metadata` map');
+  const m = meta as Record<string, unknown>;
+  const version = Number(m.version);
+  if (!Number.isInteger(version)) throw new LockfileError(file, lines.get('__metadata'), `__metadata.version ${JSON.stringify(m.version)} is not a number`);
+  if (version < 4) throw new LockfileError(file, lines.get('__metadata'), `__metadata.version ${version} is older than any Yarn 2+ lockfile`);
+  const cacheKey = m.cacheKey === undefined ? '' : String(m.cacheKey);
+  const entries: BerryEntry[] = [];
+  for (const [key, value] of Object.entries(top)) {
+    if (key === '__metadata') continue;
+    const line = lines.get(key) ?? 0;
+    if (typeof value !== 'object' || value === null) throw new LockfileError(file, line, `entry ${JSON.stringify(key)} is not a map`);
+    const v = value as Record<string, unknown>;
+    const s = (f: string): string | undefined => {
+      const x = v[f];
+      if (x === undefined || x === null) return undefined;
+      if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') return String(x);
+      throw new LockfileError(file, line, `\`${f}\` of ${JSON.stringify(key)} must be a string`);
+    };
+    const resolution = s('resolution');
+    if (resolution === undefined) throw new LockfileError(file, line, `entry ${JSON.stringify(key)} has no \`resolution\``);
+    const e: BerryEntry = { descriptors: splitDescriptors(key), line, resolution };
+    const version = s('version');
+    if (version !== undefined) e.version = version;
+    const checksum = s('checksum');
+    if (checksum !== undefined) e.checksum = checksum;
+    const conditions = s('conditions');
+    if (conditions !== undefined) e.conditions = conditions;
+    const languageName = s('languageName');
+    if (languageName !== undefined) e.languageName = languageName;
+    const linkType = s('linkType');
+    if (linkType !== undefined) e.linkType = linkType;
+    entries.push(e);
+  }
+  entries.sort((a, b) => a.line - b.line || (a.resolution < b.resolution ? -1 : 1));
+  return { kind: 'berry', version, cacheKey, entries };
+}

@@ -1,0 +1,173 @@
+// Berry entries to artifacts. npm and http(s) tarballs are fetched as they are (their SRI is what Nix pins);
+// the lockfile's `checksum` is the sha512 of Yarn's own cache zip, which lock2nix rebuilds from the tarball
+// (berry-zip.mjs) to verify it, and which the core builder rebuilds the same way. `patch:` and `file:`
+// packages are built by Yarn itself at install from the cache and the project; workspaces, `link:` and
+// `portal:` need nothing; `exec:` is refused.
+
+import { LockfileError, storeName, type Artifact, type ConvertContext, type NixData } from '@lock2nix/core';
+import { cloneUrl, isCommit } from './git.ts';
+import type { BerryEntry, BerryLock } from './schema.ts';
+import { authHeaders, readBerrySettings, type BerrySettings } from './yarnrc.ts';
+
+type StructUtils = typeof import('@yarnpkg/core').structUtils;
+type Locator = ReturnType<StructUtils['parseLocator']>;
+
+export interface ZipMeta {
+  prefix: string;
+  level: number | 'mixed';
+}
+
+/** `10c0` -> 0, `10` / `8` -> 'mixed' (Yarn's default before 4). */
+export function compressionOf(cacheKey: string): number | 'mixed' {
+  const m = /c(\d)$/.exec(cacheKey);
+  return m ? Number(m[1]) : 'mixed';
+}
+
+export function splitChecksum(checksum: string): { cacheKey: string | undefined; hex: string } {
+  const i = checksum.lastIndexOf('/');
+  return i < 0 ? { cacheKey: undefined, hex: checksum } : { cacheKey: checksum.slice(0, i), hex: checksum.slice(i + 1) };
+}
+
+const LOCAL = new Set(['workspace:', 'link:', 'portal:', 'file:']);
+const GIT_PROTOCOLS = new Set(['git:', 'git+ssh:', 'git+https:', 'git+http:', 'git+file:', 'ssh:', 'github:', 'gitlab:', 'bitbucket:']);
+
+function gitCommit(selector: string): string | undefined {
+  for (const part of selector.split('&')) {
+    const [k, v] = part.split('=');
+    if (k === 'commit' && v !== undefined) return v;
+  }
+  return isCommit(selector) ? selector : undefined;
+}
+
+function registryFor(settings: BerrySettings, scope: string | null): string {
+  return (scope !== null && settings.scopes[scope]) || settings.registry;
+}
+
+export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertContext): Promise<{ artifacts: Artifact[]; meta: NixData; warnings: string[] }> {
+  const { structUtils, semverUtils } = await import('@yarnpkg/core');
+  void semverUtils;
+  const settings = readBerrySettings(ctx.projectDir, ctx.env);
+  for (const [reg, auth] of settings.auth) if (reg.includes('://')) ctx.prefetcher.authorize(`${reg}/`, authHeaders(auth));
+  const artifacts: Artifact[] = [];
+  const warnings: string[] = [];
+  const resolutions = new Set(lock.entries.map((e) => e.resolution));
+  const bases = new Map<string, BerryEntry>();
+
+  const parse = (e: BerryEntry, s: string): Locator => {
+    try {
+      return structUtils.parseLocator(s, true);
+    } catch (err) {
+      throw new LockfileError(file, e.line, `cannot read the resolution ${JSON.stringify(s)}: ${(err as Error).message}`);
+    }
+  };
+
+  const tarball = (e: BerryEntry, loc: Locator, url: string, source: Artifact['source']): Artifact => {
+    const slug = structUtils.slugifyLocator(loc);
+    const hashes: Artifact['hashes'] = [];
+    let cachePath: string;
+    let level = compressionOf(lock.cacheKey);
+    if (e.checksum !== undefined) {
+      const { cacheKey, hex } = splitChecksum(e.checksum);
+      if (!/^[0-9a-f]{128}$/.test(hex)) throw new LockfileError(file, e.line, `checksum ${JSON.stringify(e.checksum)} is not a sha512 hex digest`);
+      if (cacheKey !== undefined) level = compressionOf(cacheKey);
+      hashes.push({ algo: 'sha512', hex, meaning: 'ecosystem', field: 'checksum' });
+      cachePath = `${slug}-${hex.slice(0, 10)}.zip`;
+    } else {
+      cachePath = `${slug}-${lock.cacheKey}.zip`;
+      if (e.conditions === undefined) warnings.push(`${structUtils.stringifyLocator(loc)}: the lockfile states no checksum; pinned by download, not verified`);
+    }
+    const zip: ZipMeta = { prefix: structUtils.getIdentVendorPath(loc), level };
+    return {
+      key: e.resolution,
+      name: structUtils.stringifyIdent(loc),
+      version: e.version ?? '',
+      source,
+      fetch: { type: 'file', urls: [url], name: storeName(url.replace(/[?#].*$/, '').split('/').pop() ?? 'package.tgz') },
+      hashes,
+      cachePath,
+      line: e.line,
+      meta: { zip: { prefix: zip.prefix, level: zip.level }, ...(e.conditions !== undefined ? { conditions: e.conditions } : {}) },
+    };
+  };
+
+  for (const e of lock.entries) {
+    const loc = parse(e, e.resolution);
+    const range = structUtils.parseRange(loc.reference);
+    const protocol = range.protocol ?? '';
+    const ident = structUtils.stringifyIdent(loc);
+    if (protocol === 'exec:') {
+      throw new LockfileError(file, e.line, `${ident} uses the exec: protocol, which runs a script to produce the package; lock2nix refuses it (the result cannot be pinned). Replace it with a tarball, git or file: dependency.`);
+    }
+    if (protocol === 'npm:') {
+      const version = range.selector;
+      const archive = range.params?.__archiveUrl;
+      const url = typeof archive === 'string' ? archive : `${registryFor(settings, loc.scope)}/${ident}/-/${loc.name}-${version}.tgz`;
+      artifacts.push(tarball(e, loc, url, { kind: 'registry', url: registryFor(settings, loc.scope) }));
+      continue;
+    }
+    if (protocol === 'patch:') {
+      const base = range.source;
+      if (base && !resolutions.has(base) && !bases.has(base)) bases.set(base, e);
+      artifacts.push({
+        key: e.resolution,
+        name: ident,
+        version: e.version ?? '',
+        source: { kind: 'path', ...(base ? { url: base } : {}) },
+        fetch: { type: 'none', reason: `patched by Yarn at install from ${base ?? 'its base package'} (in the cache) and ${range.selector}` },
+        hashes: [],
+        cachePath: e.resolution,
+        line: e.line,
+      });
+      continue;
+    }
+    if (LOCAL.has(protocol)) {
+      artifacts.push({
+        key: e.resolution,
+        name: ident,
+        version: e.version ?? '',
+        source: { kind: 'path', path: range.source ?? range.selector },
+        fetch: { type: 'none', reason: protocol === 'file:' ? 'packed by Yarn at install from the project' : `${protocol.slice(0, -1)} package, taken from the project` },
+        hashes: [],
+        cachePath: e.resolution,
+        line: e.line,
+      });
+      continue;
+    }
+    const isGit = GIT_PROTOCOLS.has(protocol) || ((protocol === 'https:' || protocol === 'http:') && (/\.git$/.test(range.source ?? '') || /(^|&)commit=/.test(range.selector)));
+    if (isGit) {
+      const commit = gitCommit(range.selector);
+      if (!isCommit(commit)) throw new LockfileError(file, e.line, `git dependency ${JSON.stringify(e.resolution)} is not locked to a full commit`);
+      const repo = protocol === 'github:' ? `https://github.com/${range.source}.git` : `${protocol}${range.source ?? ''}`;
+      warnings.push(`${ident}: git dependencies are packed by Yarn itself at install (it clones and runs prepack); the checkout is pinned, but stock Yarn still needs the network for it`);
+      artifacts.push({
+        key: e.resolution,
+        name: ident,
+        version: e.version ?? '',
+        source: { kind: 'git', url: repo, rev: commit },
+        fetch: { type: 'git', url: cloneUrl(repo), rev: commit, submodules: false, name: storeName(`${loc.name}-${commit.slice(0, 12)}-source`) },
+        hashes: [],
+        cachePath: `checkouts/${commit}`,
+        line: e.line,
+        meta: { checkout: true },
+      });
+      continue;
+    }
+    if (protocol === 'https:' || protocol === 'http:') {
+      const url = loc.reference;
+      artifacts.push(tarball(e, loc, url, { kind: 'url', url }));
+      continue;
+    }
+    throw new LockfileError(file, e.line, `unsupported resolution ${JSON.stringify(e.resolution)} (protocol ${protocol || 'none'})`);
+  }
+  // a patch whose base package has no entry of its own: fetch the base too (Yarn needs it in the cache)
+  for (const [base, e] of bases) {
+    const loc = parse(e, base);
+    const range = structUtils.parseRange(loc.reference);
+    if (range.protocol !== 'npm:') continue;
+    const ident = structUtils.stringifyIdent(loc);
+    const url = `${registryFor(settings, loc.scope)}/${ident}/-/${loc.name}-${range.selector}.tgz`;
+    artifacts.push(tarball({ ...e, resolution: base, checksum: undefined, conditions: '' } as BerryEntry, loc, url, { kind: 'registry', url: registryFor(settings, loc.scope) }));
+  }
+  const meta: NixData = { flavour: 'berry', lockVersion: lock.version, cacheKey: lock.cacheKey };
+  return { artifacts, meta, warnings };
+}
