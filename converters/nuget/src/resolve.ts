@@ -1,7 +1,8 @@
 // From the package plan to artifacts: which feed serves each package (the service index of every source,
 // tried in order), its flat-container URL, the content hash to verify, and the cache name in the source folder.
 
-import { FetchError, UsageError, hexToSri, storeName, type Artifact, type ConvertContext, type NixData, type Resolved } from '@lock2nix/core';
+import { readFile } from 'node:fs/promises';
+import { FetchError, UsageError, storeName, type Artifact, type ConvertContext, type NixData, type Resolved } from '@lock2nix/core';
 import { NUGET_ORG_FLAT_CONTAINER, NUGET_ORG_SERVICE_INDEX, NUGET_ORG_SOURCES, PACKAGE_BASE_ADDRESS_TYPES } from './defaults.ts';
 import { findConfigFiles, readNugetConfig, type Credential, type NugetConfig } from './nuget-config.ts';
 import type { NugetPlan, PlannedPackage } from './schema.ts';
@@ -63,16 +64,26 @@ function origin(url: string): string {
   return `${new URL(url).origin}/`;
 }
 
-/** Read a feed's service index and find its flat container (PackageBaseAddress). */
-async function readServiceIndex(feed: Feed, ctx: ConvertContext): Promise<string> {
-  const res = await ctx.prefetcher.text({ url: feed.source, accept: 'application/json', pkg: `NuGet feed ${feed.source}` });
-  if (res.status === 401 || res.status === 403) {
-    throw new FetchError(feed.source, `HTTP ${res.status}: the feed wants credentials; add them for source ${feed.key ?? feed.source} in nuget.config (<packageSourceCredentials>)`, { status: res.status });
+/**
+ * Read a feed's service index and find its flat container (PackageBaseAddress). The index is fetched through
+ * the download cache, so that `--offline` finds the flat container of a feed read once before; undefined
+ * when offline and not cached.
+ */
+async function readServiceIndex(feed: Feed, ctx: ConvertContext): Promise<string | undefined> {
+  const req = { urls: [feed.source], pkg: `NuGet feed ${feed.source}` };
+  let file;
+  try {
+    file = ctx.offline ? await ctx.prefetcher.cached(req) : await ctx.prefetcher.file(req);
+  } catch (e) {
+    if (e instanceof FetchError && (e.status === 401 || e.status === 403)) {
+      throw new FetchError(feed.source, `HTTP ${e.status}: the feed wants credentials; add them for source ${feed.key ?? feed.source} in nuget.config (<packageSourceCredentials>)`, { status: e.status });
+    }
+    throw e;
   }
-  if (res.status !== 200) throw new FetchError(feed.source, `HTTP ${res.status} for the NuGet service index`, { status: res.status });
+  if (!file) return undefined;
   let resources: unknown;
   try {
-    resources = (JSON.parse(res.body) as { resources?: unknown }).resources;
+    resources = (JSON.parse(await readFile(file.path, 'utf8')) as { resources?: unknown }).resources;
   } catch {
     throw new FetchError(feed.source, 'the NuGet service index is not JSON');
   }
@@ -80,7 +91,7 @@ async function readServiceIndex(feed: Feed, ctx: ConvertContext): Promise<string
     for (const type of PACKAGE_BASE_ADDRESS_TYPES) {
       const r = resources.find((x: { '@type'?: unknown; '@id'?: unknown }) => (Array.isArray(x['@type']) ? x['@type'].includes(type) : x['@type'] === type) && typeof x['@id'] === 'string') as { '@id': string } | undefined;
       if (r) {
-        const base = new URL(r['@id'], res.url).toString();
+        const base = new URL(r['@id'], feed.source).toString();
         return base.endsWith('/') ? base : `${base}/`;
       }
     }
@@ -154,16 +165,19 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
         f.base = NUGET_ORG_FLAT_CONTAINER;
       } else if (f.protocol === 'v2') {
         f.base = f.source.replace(/\/+$/, '');
-      } else if (ctx.offline) {
-        unknownOffline.push(f.source);
       } else {
-        f.base = await readServiceIndex(f, ctx);
+        const base = await readServiceIndex(f, ctx);
+        if (!base) {
+          unknownOffline.push(f.source);
+          return;
+        }
+        f.base = base;
         const cred = f.key ? config.credentials.get(f.key) : undefined;
         if (cred && origin(f.base) !== origin(f.source)) ctx.prefetcher.authorize(origin(f.base), basicAuth(cred));
       }
     }),
   );
-  for (const s of unknownOffline.sort()) warnings.push(`offline: the service index of feed ${s} cannot be read, so its packages have no URL here; run lock2nix without --offline once`);
+  for (const s of unknownOffline.sort()) warnings.push(`offline: the service index of feed ${s} is not in the download cache, so its packages have no URL here; run lock2nix without --offline once`);
   const usable = feeds.filter((f) => f.base);
   if (usable.length === 0 && !ctx.offline) {
     throw new UsageError(`${file}: no HTTP(S) NuGet feed to download from (sources: ${[...feeds.map((f) => f.source), ...localSources].join(', ') || 'none'}); add one to nuget.config`);
@@ -183,7 +197,6 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
       }
       const feed = candidates[0];
       const meta: Record<string, NixData> = { id: p.id, lowerId: p.lowerId, lowerVersion: p.lowerVersion, role: p.role };
-      if (p.contentHash) meta.contentHash = hexToSri('sha512', Buffer.from(p.contentHash, 'base64').toString('hex'));
       return {
         key: `${p.lowerId}/${p.lowerVersion}`,
         name: p.id,
