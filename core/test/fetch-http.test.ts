@@ -141,13 +141,14 @@ describe('prefetcher: faults', () => {
     server.fault('/a.bin', { kind: 'slow', times: 1, delayMs: 300 });
     server.fault('/a.bin', { kind: 'slow-body', times: 1, delayMs: 5, chunkBytes: 20_000 });
     expect((await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a' })).size).toBe(body.length);
-    const strict = make({ cacheDir: join(dir, 'c3'), timeoutMs: 200 });
+    // undici checks body timeouts on a 1 s tick: the gap must clearly exceed timeout + tick
+    const strict = make({ cacheDir: join(dir, 'c3'), timeoutMs: 300 });
     server.clearFaults();
-    server.fault('/a.bin', { kind: 'slow-body', times: 1, delayMs: 600, chunkBytes: 100_000 });
+    server.fault('/a.bin', { kind: 'slow-body', times: 1, delayMs: 2500, chunkBytes: 100_000 });
     expect((await strict.file({ urls: [`${server.url}/a.bin`], pkg: 'a' })).size).toBe(body.length);
     expect(reporter.events.filter((e) => e.type === 'retry')[0]).toMatchObject({ cause: expect.stringMatching(/timeout/i) });
     await strict.close();
-  });
+  }, 20_000);
 
   test('404 fails at once (no retries), after trying every candidate', async () => {
     const e = await pf.file({ urls: [`${server.url}/missing1`, `${server.url}/missing2`], pkg: 'gone 0.1' }).catch((x: unknown) => x);

@@ -149,7 +149,7 @@ describe('archive', () => {
     await expect(pf.archive({ urls: [`${http.url}/a/two.tar.gz`], pkg: 'two 1' })).rejects.toThrow(/two 1: cannot fetch .*two\.tar\.gz: cannot unpack: expected exactly one top-level entry in the archive, found 2/);
   });
 
-  (hasTool('unzip', ['-v']) ? testWithTools : test.skip)(['nix-build', 'tar'], 'the NAR hash equals what the harness fetchzip builds with Nix', async () => {
+  (hasTool('unzip', ['-v']) ? testWithTools : (_t: string[], name: string, fn: () => Promise<void>, _ms?: number) => test.skip(`${name} [skipped: unzip not installed]`, fn))(['nix-build', 'tar'], 'the NAR hash equals what the harness fetchzip builds with Nix', async () => {
     for (const n of ['p.tar.gz', 'p.zip']) {
       const t = await pf.archive({ urls: [`${http.url}/a/${n}`], pkg: n });
       const out = await nixBuildRetry(`(import ${TEST_PKGS} { }).fetchzip { url = ${nixString(`${http.url}/a/${n}`)}; hash = "${t.narHash}"; }`);

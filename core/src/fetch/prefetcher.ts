@@ -3,8 +3,7 @@
 // that honour Retry-After, hashes streamed while the body goes to a temp file, and a content-addressed cache
 // (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
 
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -216,6 +215,8 @@ export class HttpPrefetcher implements Prefetcher {
     const tmp = await this.cache.tempPath();
     const hasher = new MultiHasher();
     try {
+      // open before streaming, so the file exists (and the finally below removes it) whatever happens next
+      const fh = await open(tmp, 'wx');
       try {
         await pipeline(
           res.body,
@@ -225,7 +226,7 @@ export class HttpPrefetcher implements Prefetcher {
               yield chunk;
             }
           },
-          createWriteStream(tmp, { flags: 'wx' }),
+          fh.createWriteStream(),
         );
       } catch (e) {
         if (this.opts.signal?.aborted) throw e;
