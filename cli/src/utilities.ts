@@ -2,9 +2,11 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { createPrefetcher, formatHash, narHashBytes, UsageError, type HashAlgo, type HashFormat } from '@lock2nix/core';
+import { createPrefetcher, formatHash, Lock2nixError, narHashBytes, UsageError, type HashAlgo, type HashFormat } from '@lock2nix/core';
 import { EXIT, type Io } from './main.ts';
 
 function pickFormat(v: { sri?: boolean; base32?: boolean; hex?: boolean }, dflt: HashFormat): HashFormat {
@@ -27,27 +29,36 @@ function parse(args: string[], options: ParseArgsOptionsConfig) {
   }
 }
 
-/** lock2nix hash [--flat|--nar] [--sri|--base32|--hex] [--type ALGO] PATH (default: NAR, base16, like nix-hash) */
+/** lock2nix hash [--flat|--nar] [--sri|--base32|--hex] [--type ALGO] PATH... (default: NAR, base16, like nix-hash) */
 export async function hashCommand(args: string[], io: Io): Promise<number> {
   const p = parse(args, {
     flat: { type: 'boolean' }, nar: { type: 'boolean' }, sri: { type: 'boolean' }, base32: { type: 'boolean' },
     hex: { type: 'boolean' }, type: { type: 'string' },
   });
   const v = p.values as Record<string, string | boolean | undefined>;
-  if (p.positionals.length !== 1) throw new UsageError('usage: lock2nix hash [--flat|--nar] [--sri|--base32|--hex] [--type sha256] PATH');
+  if (p.positionals.length === 0) throw new UsageError('usage: lock2nix hash [--flat|--nar] [--sri|--base32|--hex] [--type sha256] PATH...');
   if (v.flat && v.nar) throw new UsageError('choose one of --flat, --nar');
   const algo = pickAlgo(v.type as string | undefined);
   const format = pickFormat(v as { sri?: boolean; base32?: boolean; hex?: boolean }, 'hex');
-  const path = p.positionals[0]!;
-  let bytes: Uint8Array;
-  if (v.flat) {
-    const h = createHash(algo);
-    await pipeline(createReadStream(path), h);
-    bytes = new Uint8Array(h.digest());
-  } else {
-    bytes = await narHashBytes(path, algo);
+  // like nix-hash: one line per path, in the order given
+  for (const arg of p.positionals) {
+    const path = resolve(io.cwd, arg);
+    let bytes: Uint8Array;
+    try {
+      if (v.flat) {
+        if (!(await stat(path)).isFile()) throw new UsageError(`--flat needs a regular file: ${arg}`);
+        const h = createHash(algo);
+        await pipeline(createReadStream(path), h);
+        bytes = new Uint8Array(h.digest());
+      } else {
+        bytes = await narHashBytes(path, algo);
+      }
+    } catch (e) {
+      if (e instanceof Lock2nixError) throw e;
+      throw new Lock2nixError(`cannot hash ${arg}: ${(e as Error).message}`);
+    }
+    io.out(`${formatHash({ algo, bytes }, format)}\n`);
   }
-  io.out(`${formatHash({ algo, bytes }, format)}\n`);
   return EXIT.ok;
 }
 
