@@ -14,3 +14,10 @@ if [ -x "$TOOLS/poetry/bin/poetry" ]; then
   mkdir -p "$TOOLS/bin"
   ln -sf "$TOOLS/poetry/bin/poetry" "$TOOLS/bin/poetry"
 fi
+# Real build backends the Poetry end-to-end test serves from its loopback index (a setuptools new enough to
+# build wheels without the `wheel` package).
+if [ -x "$TOOLS/poetry/bin/python" ] && ! ls "$TOOLS/poetry-wheels"/setuptools-*.whl >/dev/null 2>&1; then
+  log "downloading a setuptools wheel into $TOOLS/poetry-wheels"
+  "$TOOLS/poetry/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+    -d "$TOOLS/poetry-wheels" 'setuptools>=70.1,<81' >&2
+fi

@@ -1,6 +1,174 @@
-// Build backends for sdists: placeholder until the build-system step lands.
-import type { ConvertContext, NixData, PinnedArtifact, Resolved } from '@lock2nix/core';
+// Build backends for sdists and git sources. No lockfile records what an sdist needs to build, so after
+// pinning, lock2nix opens each sdist (and each git tree), reads [build-system].requires (pip's default
+// `setuptools>=40.8.0` when there is none) and pins, from the same index, the newest pure-Python wheel of
+// each requirement and of their run-time requirements. The core builder adds them to the wheelhouse of
+// every target that builds that sdist: `pip install --no-index` then finds its backend offline.
 
-export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Resolved, _ctx: ConvertContext): Promise<{ artifacts: PinnedArtifact[]; meta?: NixData }> {
-  return { artifacts: pinned, ...(resolved.meta !== undefined ? { meta: resolved.meta } : {}) };
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hexToSri, parseToml, storeName, type ConvertContext, type NixData, type PinnedArtifact, type Resolved, type TomlTable } from '@lock2nix/core';
+import { maxSatisfying, valid } from '@renovatebot/pep440';
+import { readTar, readZip } from './archive.ts';
+import { parseRequirement, type Marker } from './markers.ts';
+import { normalizeName, parseDistFile } from './names.ts';
+import { fetchProjectPage, type IndexFile } from './simple.ts';
+
+export const PIP_DEFAULT_BUILD_REQUIRES = ['setuptools>=40.8.0'];
+
+/** What resolve tells finish: the index for build requirements of git sources (the project's main index). */
+export const buildIndexFor = new WeakMap<Resolved, string>();
+
+const isTable = (v: unknown): v is TomlTable => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+
+export function buildRequiresOf(pyprojectText: string | undefined, where: string): string[] {
+  if (pyprojectText === undefined) return PIP_DEFAULT_BUILD_REQUIRES;
+  const doc = parseToml(where, pyprojectText);
+  const bs = doc['build-system'];
+  if (!isTable(bs) || !Array.isArray(bs.requires)) return PIP_DEFAULT_BUILD_REQUIRES;
+  return bs.requires.filter((x): x is string => typeof x === 'string');
+}
+
+function mentionsExtra(m: Marker): boolean {
+  if ('all' in m) return m.all.some(mentionsExtra);
+  if ('any' in m) return m.any.some(mentionsExtra);
+  return ('var' in m.l && m.l.var === 'extra') || ('var' in m.r && m.r.var === 'extra');
+}
+
+function isPureWheel(f: string): boolean {
+  const d = parseDistFile(f);
+  return d?.kind === 'wheel' && d.tags!.abi.includes('none') && d.tags!.platform.includes('any') && d.tags!.python.some((t) => t === 'py3' || /^py3\d+$/.test(t));
+}
+
+export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Resolved, ctx: ConvertContext): Promise<{ artifacts: PinnedArtifact[]; meta?: NixData }> {
+  const meta = (resolved.meta ?? {}) as Record<string, NixData>;
+  const builds = pinned.filter((a) => (a.fetch.type === 'file' && (a.meta as { kind?: string } | undefined)?.kind === 'sdist') || a.fetch.type === 'git');
+  if (builds.length === 0) return { artifacts: pinned, meta };
+  if (ctx.offline) {
+    resolved.warnings?.push(`--offline: the build requirements of ${builds.length} sdist/git source${builds.length > 1 ? 's' : ''} were not pinned; building them needs their backends in the wheelhouse (run without --offline)`);
+    return { artifacts: pinned, meta };
+  }
+  const out = [...pinned];
+  const byPath = new Map(out.map((a) => [a.cachePath, a]));
+  const pages = new Map<string, Promise<{ url: string; files: IndexFile[] } | null>>();
+  const wheels = new Map<string, Promise<{ key: string; requires: string[] } | undefined>>();
+  const buildRequires: Record<string, NixData> = {};
+  const defaultIndex = buildIndexFor.get(resolved);
+
+  const page = (index: string, name: string, who: string) => {
+    const k = `${index}\0${name}`;
+    if (!pages.has(k)) pages.set(k, fetchProjectPage(ctx.prefetcher, index, name, who));
+    return pages.get(k)!;
+  };
+
+  /** the newest pure wheel satisfying a requirement: pinned by download, with its own requirements */
+  const pickWheel = (index: string, reqText: string, who: string) => {
+    const req = parseRequirement(reqText);
+    const name = normalizeName(req.name);
+    const k = `${index}\0${name}\0${req.specifier}`;
+    if (!wheels.has(k)) {
+      wheels.set(k, (async () => {
+        const pg = await page(index, name, `${who}: build requirement ${reqText}`);
+        if (!pg) {
+          resolved.warnings?.push(`${who}: build requirement ${reqText} is not on ${index}`);
+          return undefined;
+        }
+        const candidates = pg.files.filter((f) => !f.yanked && isPureWheel(f.filename));
+        const versions = [...new Set(candidates.map((f) => parseDistFile(f.filename)!.version))].filter((v) => valid(v) && !/[a-z]/i.test(v.replace(/\.post\d+$/, '')));
+        const best = maxSatisfying(versions, req.specifier || '>=0');
+        if (!best) {
+          resolved.warnings?.push(`${who}: no pure-Python wheel on ${index} satisfies the build requirement ${reqText}`);
+          return undefined;
+        }
+        const f = candidates.filter((c) => parseDistFile(c.filename)!.version === best).sort((a, b) => (a.filename < b.filename ? -1 : 1))[0]!;
+        const existing = byPath.get(f.filename);
+        let path: string;
+        let key: string;
+        if (existing) {
+          key = existing.key;
+          const got = await ctx.prefetcher.cached({ urls: existing.fetch.type === 'file' ? existing.fetch.urls : [], pkg: who });
+          if (!got) return { key, requires: [] };
+          path = got.path;
+        } else {
+          const got = await ctx.prefetcher.file({ urls: [f.url], pkg: `${req.name} ${best} (build requirement of ${who})`, ...(f.sha256 ? { expect: { algo: 'sha256' as const, hex: f.sha256 } } : {}) });
+          path = got.path;
+          key = f.filename;
+          const art: PinnedArtifact = {
+            key,
+            name: req.name,
+            version: best,
+            source: { kind: 'registry', url: index },
+            fetch: { type: 'file', urls: [f.url], name: storeName(f.filename) },
+            hashes: [{ algo: 'sha256', hex: got.digests.sha256, meaning: 'file', field: 'index' }],
+            cachePath: f.filename,
+            meta: { package: `${name}@${best}`, file: f.filename, kind: 'wheel', buildRequirement: true, hash: `sha256:${got.digests.sha256}` },
+            pin: { hash: hexToSri('sha256', got.digests.sha256), by: 'download' },
+          };
+          out.push(art);
+          byPath.set(f.filename, art);
+        }
+        const md = readZip(await readFile(path), (p) => /^[^/]+\.dist-info\/METADATA$/.test(p));
+        const text = [...md.values()][0] ?? '';
+        const requires = [...text.matchAll(/^Requires-Dist:\s*(.+)$/gm)].map((m) => m[1]!.trim()).filter((r) => {
+          try {
+            return !mentionsExtra(parseRequirement(r).marker);
+          } catch {
+            return false;
+          }
+        });
+        return { key, requires };
+      })());
+    }
+    return wheels.get(k)!;
+  };
+
+  const closure = async (index: string, reqs: string[], who: string): Promise<string[]> => {
+    const keys = new Set<string>();
+    const seen = new Set<string>();
+    let todo = reqs;
+    while (todo.length) {
+      const next: string[] = [];
+      for (const r of todo) {
+        if (seen.has(r)) continue;
+        seen.add(r);
+        const w = await pickWheel(index, r, who);
+        if (!w) continue;
+        keys.add(w.key);
+        next.push(...w.requires);
+      }
+      todo = next;
+    }
+    return [...keys].sort();
+  };
+
+  for (const a of builds.sort((x, y) => (x.key < y.key ? -1 : 1))) {
+    const who = `${a.name} ${a.version}`;
+    let pyproject: string | undefined;
+    let index: string | undefined;
+    if (a.fetch.type === 'git') {
+      if (!a.pin) continue;
+      const tree = await ctx.prefetcher.git({ url: a.fetch.url, rev: a.fetch.rev, submodules: a.fetch.submodules, pkg: who });
+      const sub = (a.meta as { subdirectory?: string }).subdirectory;
+      pyproject = await readFile(join(tree.dir, sub ?? '', 'pyproject.toml'), 'utf8').catch(() => undefined);
+      index = defaultIndex;
+    } else {
+      if (!a.pin || a.fetch.type !== 'file') continue;
+      const f = await ctx.prefetcher.cached({ urls: a.fetch.urls, pkg: who });
+      if (!f) continue;
+      const bytes = await readFile(f.path);
+      const isTopPyproject = (p: string) => /^[^/]+\/pyproject\.toml$/.test(p);
+      let files: Map<string, string>;
+      try {
+        files = a.cachePath.toLowerCase().endsWith('.zip') ? readZip(bytes, isTopPyproject) : readTar(bytes, isTopPyproject);
+      } catch (e) {
+        resolved.warnings?.push(`${who}: cannot read ${a.cachePath} to find its build requirements: ${(e as Error).message}`);
+        continue;
+      }
+      pyproject = [...files.values()][0];
+      index = a.source.kind === 'url' ? defaultIndex : a.source.url;
+    }
+    if (!index) continue;
+    const reqs = buildRequiresOf(pyproject, `${a.cachePath}/pyproject.toml`);
+    buildRequires[a.key] = await closure(index, reqs, who);
+  }
+  return { artifacts: out, meta: { ...meta, buildRequires } };
 }

@@ -12,6 +12,7 @@ import { normalizeName, parseDistFile } from './names.ts';
 import { readPyproject, type Pyproject, type RootDependency } from './pyproject.ts';
 import type { DependencySpec, LockedFile, LockedPackage, PoetryLock } from './schema.ts';
 import { fetchProjectPage, type IndexFile } from './simple.ts';
+import { buildIndexFor } from './buildsystem.ts';
 
 /** The unique id of a locked package in the generated meta: `name@version`, plus the source when needed. */
 export function packageIds(packages: LockedPackage[]): Map<LockedPackage, string> {
@@ -235,7 +236,11 @@ export async function resolve(lock: ParsedLock<PoetryLock>, ctx: ConvertContext)
   else if (!L.packages.some((p) => p.groups)) {
     warnings.push('no pyproject.toml next to the lockfile: this lock records no groups (lock-version < 2.1), so the builder cannot tell which packages to install; lock with Poetry 2 (lock-version 2.1) or keep pyproject.toml beside poetry.lock');
   }
-  return { artifacts, meta, warnings };
+  const result: Resolved = { artifacts, meta, warnings };
+  // build requirements of git sources come from the project's own index: its primary source, else PyPI's
+  const primary = pyproject?.sources.find((s) => (s.priority ?? 'primary') === 'primary' || s.priority === 'default');
+  buildIndexFor.set(result, primary ? splitUserinfo(primary.url).url : pypi.url);
+  return result;
 }
 
 function rootsMeta(py: Pyproject, edgesOf: (deps: RootDependency[], where: undefined) => NixData[]): NixData {
