@@ -1,0 +1,81 @@
+// End to end, Berry: Yarn 4 writes the lockfile (and its own cache) against the loopback registry; lock2nix
+// pins every package and verifies every stated checksum by rebuilding Yarn's zip; nix-build assembles the
+// cache, whose zips must equal the ones Yarn wrote byte for byte; Yarn 4 installs from it with
+// `--immutable` and the network disabled.
+
+import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect } from 'vitest';
+import { nixBuildExpr, startServer, testWithTools } from '@lock2nix/fixtures';
+import { addNpmRegistry } from '../../../fixtures/src/registries/npm.ts';
+import { builderExpr } from './helpers.ts';
+import { copyProject, lock2nix, sealedEnv, tempHome, YARN4, yarn } from './tools.ts';
+
+async function chmodTree(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) await chmod(join(e.parentPath, e.name), e.isDirectory() ? 0o755 : 0o644);
+}
+
+describe('yarn berry end to end', () => {
+  testWithTools(['nix-build'], 'Yarn 4 lockfile -> lock2nix -> nix-build cache -> yarn install --immutable, network off', async () => {
+    const server = await startServer();
+    try {
+      const reg = addNpmRegistry(server);
+      reg.publish({ name: '@fix/scoped', version: '1.0.0', files: { 'index.js': 'module.exports = "scoped 1.0.0";\n' } });
+      reg.publish({ name: '@fix/scoped', version: '1.2.0', files: { 'index.js': 'module.exports = "scoped 1.2.0";\n', 'bin/cli.js': '#!/usr/bin/env node\n' }, bin: { 'fix-cli': './bin/cli.js' } });
+      reg.publish({ name: 'left-pad', version: '1.0.0', files: { 'index.js': 'module.exports = "left-pad 1.0.0";\n' } });
+      reg.publish({ name: 'left-pad', version: '1.3.0', files: { 'index.js': 'module.exports = "left-pad 1.3.0";\n' }, dependencies: { '@fix/scoped': '^1.0.0' } });
+      reg.publish({ name: 'native-linux-x64', version: '1.0.0', os: ['linux'], cpu: ['x64'], files: { 'index.js': 'module.exports = "linux";\n' } });
+      reg.publish({ name: 'native-darwin-arm64', version: '1.0.0', os: ['darwin'], cpu: ['arm64'], files: { 'index.js': 'module.exports = "darwin";\n' } });
+
+      const dir = await copyProject('berry', { REGISTRY: reg.url });
+      const home = await tempHome();
+      const env = sealedEnv(home, { YARN_ENABLE_IMMUTABLE_INSTALLS: 'false', YARN_ENABLE_GLOBAL_CACHE: 'false' });
+      await yarn(YARN4, dir, ['install'], env);
+      const lockText = await readFile(join(dir, 'yarn.lock'), 'utf8');
+      expect(lockText).toMatch(/cacheKey: 10c0/);
+      expect(lockText).toContain('left-pad@patch:left-pad@npm%3A1.3.0#./patches/left-pad.patch');
+      expect(lockText).toMatch(/conditions: os=darwin & cpu=arm64/);
+
+      const out = join(dir, 'lock2nix');
+      const log = await lock2nix(dir, ['yarn', '--out', out], sealedEnv(home));
+      expect(log).toContain('0 unpinned');
+      await lock2nix(dir, ['yarn', '--out', out, '--check'], sealedEnv(home));
+      const data = await readFile(join(out, 'yarn.nix'), 'utf8');
+      expect(data).toContain('native-darwin-arm64');
+
+      const cache = await nixBuildExpr(builderExpr(join(out, 'yarn.nix')));
+      // the zips Yarn wrote itself, byte for byte
+      const yarnCache = join(home, 'yarn-cache'); // YARN_CACHE_FOLDER of sealedEnv
+      const ours = new Set(await readdir(cache));
+      let compared = 0;
+      for (const f of await readdir(yarnCache)) {
+        if (!f.endsWith('.zip') || f.includes('-patch-') || f.includes('-file-')) continue;
+        expect(ours.has(f), `${f} in the Nix-built cache`).toBe(true);
+        expect((await readFile(join(cache, f))).equals(await readFile(join(yarnCache, f))), `${f} byte-identical`).toBe(true);
+        compared++;
+      }
+      expect(compared).toBeGreaterThanOrEqual(5);
+
+      await server.close();
+      const fresh = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-berry-offline-'));
+      for (const f of ['package.json', 'yarn.lock', '.yarnrc.yml', 'packages', 'local-pkg', 'patches']) await cp(join(dir, f), join(fresh, f), { recursive: true });
+      await cp(cache, join(fresh, '.yarn/cache'), { recursive: true, dereference: true });
+      await chmodTree(join(fresh, '.yarn/cache'));
+      await writeFile(join(fresh, '.yarnrc.yml'), (await readFile(join(fresh, '.yarnrc.yml'), 'utf8')) + 'enableNetwork: false\n');
+      const home2 = await tempHome();
+      await yarn(YARN4, fresh, ['install', '--immutable'], sealedEnv(home2, { YARN_ENABLE_GLOBAL_CACHE: 'false', YARN_CACHE_FOLDER: join(fresh, '.yarn/cache') }));
+      const req = (m: string) => readFile(join(fresh, 'node_modules', m, 'index.js'), 'utf8');
+      expect(await req('@fix/scoped')).toContain('scoped 1.2.0');
+      expect(await req('left-pad')).toContain('patched left-pad');
+      expect(await req('pad-alias')).toContain('left-pad 1.0.0');
+      expect(await req('native-linux-x64')).toContain('linux');
+      expect(await req('local-pkg')).toContain('local');
+      expect(await readFile(join(fresh, 'yarn.lock'), 'utf8')).toBe(lockText);
+      await rm(fresh, { recursive: true, force: true });
+    } finally {
+      await server.close().catch(() => undefined);
+    }
+  }, 600_000);
+});
