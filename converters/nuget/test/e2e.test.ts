@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CollectingReporter, HashMismatchError, convertFile, createPrefetcher, type ConvertResult } from '@lock2nix/core';
 import { NIX_ENV, TEMPLATES_DIR, TEST_PKGS, nixBuildExpr, startServer, testWithTools, type FixtureServer } from '@lock2nix/fixtures';
@@ -24,6 +25,7 @@ const PACKAGES: FixturePackage[] = [
   { id: 'Fixture.App.Runtime.linux-x64', version: '8.0.1' },
 ];
 const PACK = 'Fixture.App.Runtime.linux-x64';
+const PROJECTS = fileURLToPath(new URL('../../../fixtures/projects/nuget/', import.meta.url));
 
 let server: FixtureServer;
 let feed: NugetFeed;
@@ -142,12 +144,20 @@ describe('project.assets.json', () => {
     expect(JSON.parse(renderDepsJson(result, { includePacks: true }))).toHaveLength(PACKAGES.length);
   });
 
+  test('the fixture project references exactly the fed packages (what dotnet restore would ask for)', async () => {
+    const csproj = await readFile(join(PROJECTS, 'app', 'App.csproj'), 'utf8');
+    const refs = [...csproj.matchAll(/<PackageReference Include="([^"]+)" Version="([^"]+)"/g)].map((m) => `${m[1]}/${m[2]}`);
+    expect(refs.sort()).toEqual(PACKAGES.filter((p) => p.id !== PACK).map((p) => `${p.id}/${p.version}`).sort());
+  });
+
   testWithTools(['dotnet'], 'dotnet restore --source <folder> succeeds with no network', async () => {
+    // fixtures/projects/nuget/app, its nuget.config pointing at the built source folder only
     const proj = join(work, 'dotnet-app');
     await mkdir(proj, { recursive: true });
-    const refs = PACKAGES.filter((p) => p.id !== PACK).map((p) => `    <PackageReference Include="${p.id}" Version="${p.version}" />`).join('\n');
-    await writeFile(join(proj, 'App.csproj'), `<Project Sdk="Microsoft.NET.Sdk">\n  <PropertyGroup>\n    <TargetFramework>net8.0</TargetFramework>\n  </PropertyGroup>\n  <ItemGroup>\n${refs}\n  </ItemGroup>\n</Project>\n`);
-    await writeFile(join(proj, 'nuget.config'), `<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <packageSources>\n    <clear />\n    <add key="lock2nix" value="${source}" />\n  </packageSources>\n</configuration>\n`);
+    for (const f of ['App.csproj', 'Program.cs', 'nuget.config']) {
+      const text = await readFile(join(PROJECTS, 'app', f), 'utf8');
+      await writeFile(join(proj, f), text.replaceAll('@SOURCE@', source));
+    }
     await server.close(); // nothing to reach: the feed is gone
     const r = spawnSync('dotnet', ['restore', '--source', source, '--packages', join(proj, 'packages')], {
       cwd: proj,
