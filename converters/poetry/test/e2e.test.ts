@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { nixBuildExpr, startGitServer, startServer, testWithTools, TEST_PKGS, type FixtureServer, type GitServer } from '@lock2nix/fixtures';
-import { makeSdist, makeWheel, servePypi, type PypiIndex, type PyFile } from '@lock2nix/fixtures/registries/pypi.ts';
+import { makeSdist, makeWheel, servePypi, type PypiIndex, type PyFile } from '../../../fixtures/src/registries/pypi.ts';
 import { cleanEnv, PROJECTS, tempDir } from './support.ts';
 
 const run = promisify(execFile);
