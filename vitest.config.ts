@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['core/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'converters/*/test/**/*.test.ts', 'fixtures/test/**/*.test.ts', 'templates/test/**/*.test.ts'],
+    include: ['core/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'converters/*/test/**/*.test.ts', 'fixtures/test/**/*.test.ts', 'templates/test/**/*.test.ts', 'action/test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // 2 cores: keep Nix builds and native tools from starving each other

@@ -24,17 +24,36 @@ function templatesNextToBundle(path: string, src: string): string {
 const staticRequires: Plugin = {
   name: 'static-requires',
   setup(b) {
-    b.onLoad({ filter: /[\\/](core|cli|converters[\\/][^\\/]+)[\\/]src[\\/].+\.ts$/ }, async (args) => {
+    b.onLoad({ filter: /[\\/](core|cli|converters[\\/][^\\/]+)[\\/]src[\\/].+\.m?[tj]s$/ }, async (args) => {
       if (args.path.includes('node_modules')) return undefined;
       let src = await readFile(args.path, 'utf8');
       if (/cli[\\/]src[\\/]project\.ts$/.test(args.path)) src = templatesNextToBundle(args.path, src);
+      // a script's "am I the main module?" check compares import.meta.url with argv[1]; in the bundle every
+      // module's import.meta.url is the bundle's, so make that comparison false
+      src = src.split('\n').map((l) => (l.includes('process.argv[1]') ? l.replaceAll('import.meta.url', "('bundled:' + import.meta.url)") : l)).join('\n');
       const imports: string[] = [];
       src = src.replace(/createRequire\(import\.meta\.url\)\((['"])([^'"]+)\1\)/g, (_m, _q, spec: string) => {
         const id = `__lock2nixBundled${imports.length}`;
         imports.push(`import ${id} from ${JSON.stringify(spec)};`);
         return id;
       });
-      return { contents: imports.length ? `${imports.join('\n')}\n${src}` : src, loader: 'ts' };
+      return { contents: imports.length ? `${imports.join('\n')}\n${src}` : src, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+    });
+  },
+};
+
+/**
+ * Optional dependencies of third-party packages that are not installed (e.g. the HTTP client @yarnpkg/core
+ * loads only for network access, which lock2nix never asks of it) stay outside the bundle: loading them fails
+ * only if that code path ever runs.
+ */
+const optionalMissing: Plugin = {
+  name: 'optional-missing',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === 'optional-missing' || !args.importer.includes('node_modules')) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'optional-missing' });
+      return r.errors.length ? { path: args.path, external: true } : undefined;
     });
   },
 };
@@ -54,9 +73,17 @@ export async function buildAction(outDir: string): Promise<void> {
     target: 'node24',
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [staticRequires],
-    // CommonJS dependencies inside an ES module bundle still call require()
-    banner: { js: "import { createRequire as __lock2nixCreateRequire } from 'node:module';\nconst require = __lock2nixCreateRequire(import.meta.url);" },
+    plugins: [staticRequires, optionalMissing],
+    // CommonJS dependencies inside an ES module bundle still use require, __filename and __dirname
+    banner: {
+      js: [
+        "import { createRequire as __lock2nixCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __lock2nixFileURLToPath } from 'node:url';",
+        'const require = __lock2nixCreateRequire(import.meta.url);',
+        'const __filename = __lock2nixFileURLToPath(import.meta.url);',
+        "const __dirname = __filename.replace(/[\\\\/][^\\\\/]*$/, '');",
+      ].join('\n'),
+    },
   });
   await mkdir(join(outDir, 'templates'), { recursive: true });
   await cp(join(ROOT, 'templates/lib'), join(outDir, 'templates/lib'), { recursive: true, filter: (p) => !p.includes('node_modules') });

@@ -86,8 +86,12 @@ export function describeSource(e: DataEntry): string {
       return `path: ${s.path ?? ''}`;
     case 'url':
       return `url: ${host(s.url)}`;
-    default:
-      return s.name && !s.url ? s.name : host(s.url) || s.name || s.kind || 'unknown';
+    default: {
+      if (!s.url) return s.name || s.kind || 'unknown';
+      // a registry named by a download URL (yarn `resolved`): the host says enough
+      const full = host(s.url);
+      return /\.(tgz|tar\.gz|zip|whl|nupkg|crate)$/.test(full) || full.includes('/-/') ? full.split('/')[0]! : full;
+    }
   }
 }
 

@@ -1,0 +1,112 @@
+# lock2nix core builder for Cargo: a vendor directory that `cargo build --offline --frozen` accepts.
+#
+#   <out>/<source>/<name>-<version>/   one folder per origin (crates-io, registry-…, git-…), each crate
+#                                     unpacked with its .cargo-checksum.json
+#   <out>/.cargo/config.toml          source replacement for crates.io, every alternative registry and
+#                                     every git source, plus the project's [registries]
+#   <out>/Cargo.lock                  when `cargoLock` is given (nixpkgs' cargoSetupHook compares it)
+#
+# Use it as nixpkgs' `rustPlatform.buildRustPackage { cargoDeps = …; }`, or copy
+# <out>/.cargo/config.toml into $CARGO_HOME for a plain stdenv.mkDerivation (see the Cargo README).
+# Only builtins and POSIX tools (tar, gzip, find) are used.
+{ fetchurl, fetchgit, runCommand, lock, cargoLock ? null, name ? "cargo-vendor" }:
+let
+  data = if builtins.isAttrs lock then lock else import lock;
+  check =
+    if data.format or null != 1 then throw "lock2nix: cargo.nix reads generated data of format 1; run `lock2nix cargo` again"
+    else if data.ecosystem or null != "cargo" then throw "lock2nix: cargo.nix was handed ${data.ecosystem or "unknown"} data"
+    else true;
+  meta = data.meta;
+  q = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
+  toml = builtins.toJSON; # a JSON string is a valid TOML basic string
+  keys = builtins.attrNames data.artifacts; # sorted
+  entries = map (k: data.artifacts.${k}) keys;
+  label = a: "${a.name} ${a.version}";
+
+  fetchOne = a:
+    if a.fetch.type == "file" then
+      (if a.fetch.urls == [ ] then
+        throw "lock2nix: the download address of cargo package ${label a} is unknown (its registry's config.json was not read: --offline); run `lock2nix cargo` without --offline"
+      else fetchurl {
+        inherit (a.fetch) urls name hash;
+        # our own User-Agent (curl takes the last one): crates.io refuses plain curl agents on some endpoints
+        curlOptsList = [ "--user-agent" meta.userAgent ];
+      })
+    else if a.fetch.type == "git" then fetchgit {
+      inherit (a.fetch) url rev name hash;
+      fetchSubmodules = a.fetch.submodules;
+    }
+    else throw "lock2nix: cargo package ${label a} has nothing to fetch (${a.fetch.reason or ""})";
+
+  checksumJson = a:
+    if a.meta.checksum == null then ''{"files":{},"package":null}''
+    else ''{"files":{},"package":"${a.meta.checksum}"}'';
+
+  placeRegistry = a: ''
+    dest="$out"/${q a.cachePath}
+    mkdir -p "$dest"
+    tar -xzf ${fetchOne a} -C "$dest" --strip-components=1 --no-same-owner
+    printf '%s' ${q (checksumJson a)} > "$dest/.cargo-checksum.json"
+  '';
+
+  placeGit = a:
+    let
+      src = fetchOne a;
+      subdir = a.meta.subdir or (throw "lock2nix: cargo package ${label a} was not located in its git tree; run `lock2nix cargo` without --offline");
+      manifest = if a.meta ? manifest then builtins.toFile "Cargo.toml" a.meta.manifest else null;
+    in ''
+      dest="$out"/${q a.cachePath}
+      mkdir -p "$(dirname "$dest")"
+      cp -R ${src}/${q subdir} "$dest"
+      chmod -R u+w "$dest"
+      ( cd "$dest"
+        # like cargo package/vendor: nested packages and git metadata are not part of the crate
+        find . -mindepth 2 -name Cargo.toml -type f | while IFS= read -r m; do rm -rf "$(dirname "$m")"; done
+        find . \( -name .git -o -name .gitattributes -o -name .gitignore \) -prune -exec rm -rf {} +
+        # symlinks that pointed outside the crate are broken now
+        find . -type l ! -exec test -e {} \; -exec rm -f {} +
+        ${if manifest == null then "" else ''mv Cargo.toml Cargo.toml.orig; cat ${manifest} > Cargo.toml''}
+        printf '%s' ${q (checksumJson a)} > .cargo-checksum.json )
+    '';
+
+  place = a: if a.fetch.type == "git" then placeGit a else if a.fetch.type == "file" then placeRegistry a else "";
+
+  # .cargo/config.toml: every origin replaced by its folder (@vendor@ becomes the output path)
+  sourceNames = builtins.attrNames meta.sources;
+  replacement = dir:
+    let
+      s = meta.sources.${dir};
+      target = "lock2nix-${dir}";
+      upstream = extra: suffix: ''
+        [source.${toml "lock2nix-upstream-${dir}${suffix}"}]
+        ${extra}
+        replace-with = ${toml target}
+      '';
+      gitUpstream = sel: suffix: upstream ("git = ${toml s.git}" + sel) suffix;
+      selector = if s ? branch then "\nbranch = ${toml s.branch}" else if s ? tag then "\ntag = ${toml s.tag}"
+        else if s ? rev then "\nrev = ${toml s.rev}" else "";
+    in
+    (if s.type == "crates-io" then ''
+      [source.crates-io]
+      replace-with = ${toml target}
+    '' else if s.type == "registry" then upstream "registry = ${toml s.registry}" ""
+    else gitUpstream selector "" + (if s ? alsoBranch then gitUpstream "\nbranch = ${toml s.alsoBranch}" "-${s.alsoBranch}" else ""))
+    + ''
+      [source.${toml target}]
+      directory = ${toml "@vendor@/${dir}"}
+
+    '';
+  registries = builtins.concatStringsSep "" (map (n: ''
+    [registries.${toml n}]
+    index = ${toml meta.registries.${n}}
+
+  '') (builtins.attrNames (meta.registries or { })));
+  config = builtins.toFile "cargo-config.toml" ("# Written by lock2nix.\n" + builtins.concatStringsSep "" (map replacement sourceNames) + registries);
+in
+assert check;
+runCommand name { preferLocalBuild = true; } ''
+  mkdir -p "$out/.cargo"
+  ${builtins.concatStringsSep "" (map place entries)}
+  sed "s|@vendor@|$out|g" ${config} > "$out/.cargo/config.toml"
+  ${if cargoLock == null then "" else ''cat ${cargoLock} > "$out/Cargo.lock"''}
+''

@@ -1,0 +1,209 @@
+# Generated from converters/yarn/src/berry-zip.mjs by lock2nix. Do not edit.
+''
+// Rebuilds the zip that Yarn (Berry) keeps in its cache for an npm-style tarball, byte for byte: the tarball's
+// entries in their order, the first path component replaced by node_modules/<name>, every ancestor folder
+// added first (0755), files 0644 (0755 when any exec bit is set), Yarn's fixed timestamp, written the way
+// libzip writes an archive. Only Node's own modules, so that the Nix builder can run it too.
+// Usage: node yarn-berry-zip.mjs <tgz> <out.zip> <json: {"prefix": "node_modules/x", "level": 0 | "mixed"}>
+import { gunzipSync, deflateRawSync, crc32 } from "node:zlib";
+import { readFileSync, writeFileSync } from "node:fs";
+import { posix } from "node:path";
+
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+// Yarn's SAFE_TIME as libzip stores it in the DOS time and date fields
+const DOS_TIME = 0xae40;
+const DOS_DATE = 0x08d6;
+
+function cstr(buf, off, len) {
+  const end = buf.indexOf(0, off);
+  return buf.toString("utf8", off, end < 0 || end > off + len ? off + len : end);
+}
+
+function octal(buf, off, len) {
+  const s = cstr(buf, off, len).trim();
+  if (s === "") return 0;
+  if (buf[off] & 0x80) {
+    let n = 0;
+    for (let i = off + 1; i < off + len; i++) n = n * 256 + buf[i];
+    return n;
+  }
+  return parseInt(s, 8) || 0;
+}
+
+function parsePax(text) {
+  const out = {};
+  let i = 0;
+  while (i < text.length) {
+    const sp = text.indexOf(" ", i);
+    if (sp < 0) break;
+    const len = parseInt(text.slice(i, sp), 10);
+    if (!(len > 0)) break;
+    const rec = text.slice(sp + 1, i + len - 1);
+    const eq = rec.indexOf("=");
+    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    i += len;
+  }
+  return out;
+}
+
+const TYPES = { "0": "File", "": "OldFile", "1": "Link", "2": "SymbolicLink", "3": "CharacterDevice", "4": "BlockDevice", "5": "Directory", "6": "FIFO", "7": "ContiguousFile" };
+
+/** The entries of a tar (gzipped or not), as node-tar reports them. */
+export function* tarEntries(input) {
+  const buf = input[0] === 0x1f && input[1] === 0x8b ? gunzipSync(input) : input;
+  let off = 0;
+  let ex = null;
+  let gex = {};
+  let longPath = null;
+  let longLink = null;
+  while (off + 512 <= buf.length) {
+    const h = buf.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const flag = cstr(h, 156, 1);
+    const meta = flag === "x" || flag === "g" || flag === "L" || flag === "K";
+    const fields = meta ? null : Object.assign({}, gex, ex || {});
+    let size = octal(h, 124, 12);
+    if (fields && fields.size !== undefined) size = parseInt(fields.size, 10);
+    const body = buf.subarray(off + 512, off + 512 + size);
+    off += 512 + Math.ceil(size / 512) * 512;
+    if (flag === "x") { ex = Object.assign(ex || {}, parsePax(body.toString("utf8"))); continue; }
+    if (flag === "g") { gex = Object.assign(gex, parsePax(body.toString("utf8"))); continue; }
+    if (flag === "L") { longPath = cstr(body, 0, body.length); continue; }
+    if (flag === "K") { longLink = cstr(body, 0, body.length); continue; }
+    let path = (fields && fields.path) || cstr(h, 0, 100);
+    if (h.subarray(257, 265).toString("latin1") === "ustar\u000000" && !(fields && fields.path)) {
+      if (h[475] !== 0) path = cstr(h, 345, 155) + "/" + path;
+      else { const prefix = cstr(h, 345, 130); if (prefix) path = prefix + "/" + path; }
+    }
+    if (longPath !== null) path = longPath;
+    let type = TYPES[flag] === undefined ? "Unknown" : TYPES[flag];
+    if (type === "File" && path.slice(-1) === "/") type = "Directory";
+    if (type === "OldFile" && path.slice(-1) === "/") type = "Directory";
+    let mode = fields && fields.mode !== undefined ? parseInt(fields.mode, 8) : octal(h, 100, 8);
+    mode = mode & 0o7777;
+    const linkpath = (fields && fields.linkpath) || longLink || cstr(h, 157, 100);
+    yield { path: path.replace(/\\/g, "/"), type, mode, linkpath, data: type === "Directory" ? Buffer.alloc(0) : body };
+    ex = null;
+    longPath = null;
+    longLink = null;
+  }
+}
+
+/** A minimal model of Yarn's ZipFS: entries in creation order. */
+class Archive {
+  constructor() { this.entries = []; this.index = new Map(); }
+  has(p) { return this.index.has(p); }
+  add(p, entry) {
+    if (this.index.has(p)) { const e = this.entries[this.index.get(p)]; Object.assign(e, entry); return; }
+    this.index.set(p, this.entries.length);
+    this.entries.push(Object.assign({ name: p }, entry));
+  }
+  mkdirp(dir) {
+    if (dir === "." || dir === "/" || dir === "") return;
+    const parts = dir.split("/");
+    for (let i = 1; i <= parts.length; i++) {
+      const p = parts.slice(0, i).join("/");
+      if (!this.has(p)) this.add(p, { dir: true, attr: S_IFDIR | 0o755, data: Buffer.alloc(0) });
+    }
+  }
+}
+
+/** Yarn's tgzUtils.extractArchiveTo onto the model. */
+export function buildArchive(tgz, prefix, stripComponents) {
+  const zip = new Archive();
+  for (const entry of tarEntries(tgz)) {
+    if (entry.path[0] === "/") continue;
+    const raw = entry.path.split(/\//g);
+    if (raw.some((part) => part === "..")) continue;
+    if (raw.length <= stripComponents) continue;
+    const parts = posix.normalize(entry.path).replace(/\/$/, "").split(/\//g);
+    if (parts.length <= stripComponents) continue;
+    const mapped = posix.join(prefix, parts.slice(stripComponents).join("/"));
+    let mode = 0o644;
+    if (entry.type === "Directory" || (entry.mode & 0o111) !== 0) mode |= 0o111;
+    if (entry.type === "Directory") {
+      zip.mkdirp(posix.dirname(mapped));
+      if (zip.has(mapped)) throw new Error("EEXIST: " + mapped);
+      zip.add(mapped, { dir: true, attr: S_IFDIR | mode, data: Buffer.alloc(0) });
+    } else if (entry.type === "File" || entry.type === "OldFile") {
+      zip.mkdirp(posix.dirname(mapped));
+      zip.add(mapped, { dir: false, attr: S_IFREG | mode, data: Buffer.from(entry.data) });
+    } else if (entry.type === "SymbolicLink") {
+      zip.mkdirp(posix.dirname(mapped));
+      if (zip.has(mapped)) throw new Error("EEXIST: " + mapped);
+      zip.add(mapped, { dir: false, attr: S_IFLNK | 0o777, data: Buffer.from(entry.linkpath) });
+    }
+  }
+  return zip;
+}
+
+/** The archive as libzip writes it: local headers and data, central directory, end record. */
+export function writeZip(zip, level) {
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const e of zip.entries) {
+    const name = Buffer.from(e.dir ? e.name + "/" : e.name, "utf8");
+    const crc = e.data.length ? crc32(e.data) : 0;
+    let method = 0;
+    let data = e.data;
+    if (!e.dir && level !== 0 && e.data.length > 0) {
+      const deflated = deflateRawSync(e.data, { level: level === "mixed" ? 9 : level });
+      if (level !== "mixed" || deflated.length < e.data.length) { method = 8; data = deflated; }
+    }
+    const needed = e.dir || method === 8 ? 20 : 10;
+    // bit 1: deflated at the maximum level (what libzip uses for Yarn's "mixed"); bit 11: UTF-8 name
+    const flags = (method === 8 && (level === "mixed" || level === 9) ? 0x0002 : 0) | (/[^\x00-\x7f]/.test(e.name) ? 0x0800 : 0);
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(needed, 4);
+    lh.writeUInt16LE(flags, 6);
+    lh.writeUInt16LE(method, 8);
+    lh.writeUInt16LE(DOS_TIME, 10);
+    lh.writeUInt16LE(DOS_DATE, 12);
+    lh.writeUInt32LE(crc >>> 0, 14);
+    lh.writeUInt32LE(data.length, 18);
+    lh.writeUInt32LE(e.data.length, 22);
+    lh.writeUInt16LE(name.length, 26);
+    lh.writeUInt16LE(0, 28);
+    locals.push(lh, name, data);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE(0x033f, 4);
+    ch.writeUInt16LE(needed, 6);
+    ch.writeUInt16LE(flags, 8);
+    ch.writeUInt16LE(method, 10);
+    ch.writeUInt16LE(DOS_TIME, 12);
+    ch.writeUInt16LE(DOS_DATE, 14);
+    ch.writeUInt32LE(crc >>> 0, 16);
+    ch.writeUInt32LE(data.length, 20);
+    ch.writeUInt32LE(e.data.length, 24);
+    ch.writeUInt16LE(name.length, 28);
+    ch.writeUInt32LE((e.attr << 16) >>> 0, 38);
+    ch.writeUInt32LE(offset, 42);
+    centrals.push(ch, name);
+    offset += 30 + name.length + data.length;
+  }
+  if (zip.entries.length > 0xffff || offset > 0xffffffff) throw new Error("archive too large for a plain zip");
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(zip.entries.length, 8);
+  end.writeUInt16LE(zip.entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+/** tgz bytes -> the zip bytes Yarn would keep in its cache. */
+export function tgzToZip(tgz, spec) {
+  return writeZip(buildArchive(tgz, spec.prefix, spec.strip === undefined ? 1 : spec.strip), spec.level === undefined ? 0 : spec.level);
+}
+
+if (process.argv[1] && import.meta.url === "file://" + process.argv[1]) {
+  const [src, out, json] = process.argv.slice(2);
+  writeFileSync(out, tgzToZip(readFileSync(src), JSON.parse(json)));
+}
+''

@@ -1,0 +1,61 @@
+# lock2nix core builder for Yarn: from the data lock2nix generated from a yarn.lock, one pinned fetch per
+# package and a cheap derivation that assembles
+# - classic (v1): Yarn 1's offline mirror, with the file names Yarn 1 itself looks for, so the lockfile is
+#   used unchanged:  yarn config set yarn-offline-mirror <out>;  yarn install --offline --frozen-lockfile
+# - Berry (v2+): Yarn's cache folder (the zips whose checksums the lockfile states). Copy it to .yarn/cache
+#   (or point cacheFolder at a writable copy) and run  yarn install --immutable  with enableNetwork: false.
+# Uses only builtins and POSIX tools (tar for git checkouts; node for Berry zips).
+{ fetchurl, fetchgit, runCommand, nodejs ? null, lock, name ? null }:
+let
+  shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
+  flavour = lock.meta.flavour or "classic";
+  outName = if name != null then name else if flavour == "classic" then "yarn-offline-mirror" else "yarn-berry-cache";
+  all = builtins.attrValues lock.artifacts;
+  fetched = builtins.filter (a: a.fetch.type != "none") all;
+
+  fetchOne = a:
+    if a.fetch.type == "file" then fetchurl { inherit (a.fetch) urls hash name; }
+    else if a.fetch.type == "git" then fetchgit { inherit (a.fetch) url rev hash name; fetchSubmodules = a.fetch.submodules; }
+    else throw "lock2nix: yarn: unknown fetch type ${a.fetch.type} for ${a.name}";
+
+  # Yarn 1 reads a git dependency from the mirror as a plain tar of the tree (what `git archive` writes).
+  # Packed deterministically, outside the fixed-output fetch, so tar options never change a pinned hash.
+  tarOf = a: src: runCommand "${a.fetch.name}.tar" { inherit src; } ''
+    cd "$src"
+    find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort > "$TMPDIR/files"
+    tar --no-recursion --mtime=@1 --owner=0 --group=0 --numeric-owner --format=gnu --mode=u+w \
+      -cf "$out" -T "$TMPDIR/files"
+  '';
+
+  placed = a:
+    let src = fetchOne a;
+    in if (a.meta.pack or null) == "tar" then tarOf a src else src;
+
+  # Berry: rebuild the zip Yarn keeps in its cache from the fetched tarball, byte for byte (the same code
+  # lock2nix ran to verify the lockfile's checksum; see yarn-berry-zip.nix).
+  zipScript = builtins.toFile "yarn-berry-zip.mjs" (import ./yarn-berry-zip.nix);
+  berryZip = a: src: runCommand (builtins.replaceStrings [ "@" ] [ "_" ] a.cachePath) {
+    inherit src zipScript;
+    nativeBuildInputs = [ nodejs ];
+    spec = builtins.toJSON a.meta.zip;
+  } ''node "$zipScript" "$src" "$out" "$spec"'';
+
+  placedBerry = a:
+    let src = fetchOne a;
+    in if (a.meta.zip or null) != null then berryZip a src else src;
+
+  links = f: builtins.concatStringsSep "\n" (map (a:
+    "mkdir -p \"$out\"/$(dirname ${shellQuote a.cachePath}) && ln -s ${f a} \"$out\"/${shellQuote a.cachePath}") fetched);
+in
+assert lock.format == 1 || throw "lock2nix: yarn.nix reads format 1 but the data file has format ${toString lock.format}; regenerate it with this lock2nix";
+assert lock.ecosystem == "yarn";
+if flavour == "classic" then
+  runCommand outName { preferLocalBuild = true; allowSubstitutes = false; } ''
+    mkdir -p "$out"
+    ${links placed}
+  ''
+else
+  runCommand outName { preferLocalBuild = true; allowSubstitutes = false; } ''
+    mkdir -p "$out"
+    ${links placedBerry}
+  ''
