@@ -74,3 +74,4 @@ export const nugetConverter: Converter<NugetPlan> = {
 export default nugetConverter;
 export { nupkgContentHash } from './content-hash.ts';
 export type { NugetPlan, PlannedPackage } from './schema.ts';
+export { renderDepsJson, depsJsonEntries, type DepsJsonEntry, type DepsJsonOptions } from './deps-json.ts';

@@ -1,12 +1,13 @@
 // Every real lockfile in fixtures/corpus/nuget parses into the full package plan, and converts offline into
 // entries with flat-container URLs and the lockfile's content hashes, unpinned and saying why.
 
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CollectingReporter, convertText, createPrefetcher, type HttpPrefetcher } from '@lock2nix/core';
+import { TEMPLATES_DIR, TEST_PKGS, nixInstantiate } from '@lock2nix/fixtures';
 import { nugetConverter, parseNuget } from '../src/index.ts';
 import { NUGET_ORG_FLAT_CONTAINER, NUGET_ORG_SERVICE_INDEX } from '../src/defaults.ts';
 import { normalizeVersion } from '../src/version.ts';
@@ -126,3 +127,15 @@ describe.each(slugs)('%s', (slug) => {
     expect(again.text).toBe(res.text);
   });
 });
+
+test('Nix: an unpinned NuGet entry stops evaluation with the message naming the package and the command', async () => {
+  const file = join(CORPUS, 'blis-ng-lockv1-win-x64', 'packages.lock.json');
+  const res = await convertText(nugetConverter, file, await readFile(file, 'utf8'), { projectDir: CORPUS, offline: true, prefetcher, reporter: new CollectingReporter(), env: {} });
+  const out = join(cacheDir, 'out');
+  await mkdir(join(out, 'lib'), { recursive: true });
+  await writeFile(join(out, 'nuget.nix'), res.text);
+  await copyFile(join(TEMPLATES_DIR, 'lib', 'nuget.nix'), join(out, 'lib', 'nuget.nix'));
+  await expect(nixInstantiate(`(import ${TEST_PKGS} { }).callPackage ${out}/lib/nuget.nix { lock = import ${out}/nuget.nix; }`)).rejects.toThrow(
+    /lock2nix: nuget package \S+ \S+ is not pinned yet; run `lock2nix nuget` without --offline/,
+  );
+}, 60_000);

@@ -84,6 +84,11 @@ describe('packages.lock.json', () => {
     expect(errorOf(() => parseNuget('/p/packages.lock.json', lockText(1, { x: { A: { type: 'Weird', resolved: '1.0.0' } } }))).reason).toContain('unknown entry type');
   });
 
+  test('two targets resolving different versions of one id keep both versions', () => {
+    const text = lockText(1, { 'net6.0': { A: { type: 'Direct', resolved: '1.0.0', contentHash: H1 } }, 'net8.0': { A: { type: 'Direct', resolved: '2.0.0', contentHash: H2 } } });
+    expect(parseNuget('/p/packages.lock.json', text).packages.map((p) => `${p.id}/${p.version}`)).toEqual(['A/1.0.0', 'A/2.0.0']);
+  });
+
   test('one package with two content hashes is refused', () => {
     const text = lockText(1, { a: { A: { type: 'Direct', resolved: '1.0.0', contentHash: H1 } }, b: { A: { type: 'Direct', resolved: '1.0.0', contentHash: H2 } } });
     expect(errorOf(() => parseNuget('/p/packages.lock.json', text)).reason).toContain('different content hashes');
