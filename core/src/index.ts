@@ -13,4 +13,8 @@ export * from './hash/encode.ts';
 export type * from './fetch/types.ts';
 export * from './fetch/prefetcher.ts';
 export * from './hash/nar.ts';
+export * from './hash/tree.ts';
+export * from './hash/archive.ts';
+export * from './hash/git.ts';
+export * from './hash/storepath.ts';
 export * from './toml.ts';

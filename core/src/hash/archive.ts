@@ -17,7 +17,7 @@ import { Lock2nixError } from '../errors.ts';
 import type { HashAlgo } from '../model.ts';
 import { toSri } from './encode.ts';
 import {
-  TreeBuilder, displayName, emptyDirectory, splitMemberPath, stripRoot as stripTop, symlinkNode, treeNarHashBytes,
+  TreeBuilder, emptyDirectory, splitMemberPath, stripRoot as stripTop, symlinkNode, treeNarHashBytes,
   type TreeDirectory, type TreeNode, type TreeRegular,
 } from './tree.ts';
 
@@ -323,4 +323,3 @@ export async function archiveNarHash(file: string, opts: ArchiveOptions = {}): P
   return toSri(opts.algo ?? 'sha256', await archiveNarHashBytes(file, opts));
 }
 
-export { displayName };
