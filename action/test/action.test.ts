@@ -78,7 +78,7 @@ describe('the GitHub Action (pull-request mode)', () => {
     const pr = s.gh.pulls.find((p) => p.state === 'open')!;
     expect(r.outputs['pull-request-number']).toBe(String(pr.number));
     expect(pr.body).toMatch(/\| yarn \| removed \| @jridgewell\/sourcemap-codec \| 1\.4\.15 \| — \|/);
-    expect(r.outputs['changed-files'].split('\n')).toEqual(['lock2nix/cargo.nix', 'lock2nix/yarn.nix']);
+    expect(r.outputs['changed-files']!.split('\n')).toEqual(['lock2nix/cargo.nix', 'lock2nix/yarn.nix']);
     const head = await s.remoteRef(BRANCH);
     expect(await git(s.work, 'rev-parse', `${head}^`)).toBe(await s.remoteRef('main'));
   });

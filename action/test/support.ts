@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startGitHub, type GitHubFixture } from '@lock2nix/fixtures/github.ts';
+import { startGitHub, type GitHubFixture } from '../../fixtures/src/github.ts';
 
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
