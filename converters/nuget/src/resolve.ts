@@ -188,8 +188,9 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
     plan.packages.map(async (p): Promise<Artifact> => {
       let candidates = usable;
       if (usable.length > 1 && !ctx.offline) {
-        const has = await Promise.all(usable.map((f) => feedHas(f, p, ctx)));
-        const i = has.indexOf(true);
+        // one feed after the other, as restore does: a later feed is asked only when the earlier ones lack it
+        let i = -1;
+        for (let n = 0; n < usable.length && i < 0; n++) if (await feedHas(usable[n]!, p, ctx)) i = n;
         if (i < 0) {
           throw new FetchError(usable[0]!.source, `${p.id} ${p.version} is on none of the feeds ${usable.map((f) => f.source).join(', ')}${localSources.length ? ` (local sources are not read: ${localSources.join(', ')})` : ''}`, { pkg: `${p.id} ${p.version}` });
         }

@@ -233,6 +233,8 @@ describe('verification', () => {
       const byName = new Map(r.artifacts.map((a) => [a.name, a]));
       // Fixture.Core is on both feeds: the first one wins
       expect(byName.get('Fixture.Core')!.source.url).toBe(feed.serviceIndex);
+      expect(priv.log).not.toContain('GET /private/v3-flatcontainer/fixture.core/index.json');
+      expect(priv.log).toContain('GET /private/v3-flatcontainer/fixture.private/1.0.0/fixture.private.1.0.0.nupkg');
       expect(byName.get('Fixture.Private')!.source).toEqual({ kind: 'alt-registry', url: privFeed.serviceIndex, name: 'private feed' });
       expect(byName.get('Fixture.Private')!.pin?.hash).toBe(privFeed.get('Fixture.Private', '1.0.0').fileSha256);
       expect(r.text).not.toContain(password);
