@@ -10,7 +10,9 @@ let
     derivation ((builtins.removeAttrs args [ "script" "nativeBuildInputs" "buildInputs" "passthru" "meta" ]) // {
       inherit name system;
       builder = shell;
-      args = [ "-euc" script ];
+      # the trailing `:` keeps bash from exec-ing the script's last command: a coreutils tool that is the builder
+      # itself closes stderr (the log pipe) before it exits, and Nix 2.8 then kills it ("signal 9 (Killed)")
+      args = [ "-euc" (script + "\n:") ];
       PATH = hostPath;
       HOME = "/homeless-shelter";
     });
