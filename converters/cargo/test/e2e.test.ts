@@ -56,11 +56,16 @@ describe.each([3, 4])('Cargo.lock v%i', (lockVersion) => {
       await alt.publish({ name: 'dup', version: '1.0.0', files: { 'src/lib.rs': 'pub fn origin() -> &\'static str { "alt" }\n' } });
       await alt.publish({ name: 'altcrate', version: '0.1.0' });
       // the git dependency: a workspace whose members inherit from the root
-      await git.commit('gitdep', filesOf(join(PROJECTS, 'gitdep')), { branch: 'main' });
+      await git.commit('gitdep', filesOf(join(PROJECTS, 'gitdep')), { branch: 'feature/x' });
+      // a tag, and a short rev kept exactly as written
+      const lib = (n: string, v: string) => ({ 'Cargo.toml': `[package]\nname = "${n}"\nversion = "${v}"\nedition = "2021"\n`, 'src/lib.rs': `pub fn name() -> &'static str { "${n}" }\n` });
+      await git.commit('tagdep', lib('tagged', '1.0.0'), { branch: 'main', tag: 'v1.0' });
+      const revCommit = await git.commit('revdep', lib('revved', '0.5.0'), { branch: 'main' });
+      await git.commit('revdep', { 'README': 'a later commit that the short rev does not point at\n' }, { branch: 'main' });
 
       const project = join(tmp, 'project');
       cpSync(join(PROJECTS, 'workspace'), project, { recursive: true });
-      fill(project, { ALT_INDEX: alt.configIndex, GIT_URL: `${git.url}/gitdep`, RUST_VERSION: lockVersion === 3 ? 'rust-version = "1.70"' : '' });
+      fill(project, { ALT_INDEX: alt.configIndex, GIT_URL: `${git.url}/gitdep`, TAG_URL: `${git.url}/tagdep`, REV_URL: `${git.url}/revdep`, SHORT_REV: revCommit.slice(0, 8), RUST_VERSION: lockVersion === 3 ? 'rust-version = "1.70"' : '' });
       const home = join(tmp, 'cargo-home');
       mkdirSync(home);
       writeFileSync(join(home, 'config.toml'), `[source.crates-io]\nreplace-with = "fixture"\n\n[source.fixture]\nregistry = ${JSON.stringify(crates.configIndex)}\n`);
@@ -70,6 +75,8 @@ describe.each([3, 4])('Cargo.lock v%i', (lockVersion) => {
       const lockText = readFileSync(join(project, 'Cargo.lock'), 'utf8');
       expect(lockText).toContain(`version = ${lockVersion}\n`);
       expect(lockText).toContain(`source = "sparse+${alt.index}"`);
+      expect(lockText).toContain(`?branch=${lockVersion === 4 ? 'feature%2Fx' : 'feature/x'}#`);
+      expect(lockText).toContain(`?rev=${revCommit.slice(0, 8)}#${revCommit}"`);
 
       // lock2nix cargo, online against the loopback servers
       const out = join(project, 'lock2nix');
@@ -103,7 +110,7 @@ describe.each([3, 4])('Cargo.lock v%i', (lockVersion) => {
     const env2 = isolatedEnv(home2, { CARGO_TARGET_DIR: join(tmpDir, 'target') });
     await cargo(projectDir, env2, 'build', '--offline', '--frozen');
     const { stdout } = await run(join(tmpDir, 'target/debug/app'), []);
-    expect(stdout.trim()).toBe('ferris 1.2.0 dup crates-io dup-alt alt altcrate 0.1.0 gitcrate 42 util 42');
+    expect(stdout.trim()).toBe('ferris 1.2.0 dup crates-io dup-alt alt altcrate 0.1.0 gitcrate 42 util 42 tagged revved');
     expect(readFileSync(join(projectDir, 'Cargo.lock'), 'utf8')).toContain(`version = ${lockVersion}\n`);
   }, 600_000);
 });
