@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { createPrefetcher, formatHash, Lock2nixError, narHashBytes, UsageError, type HashAlgo, type HashFormat } from '@lock2nix/core';
+import { checkStoreName, createPrefetcher, defaultCacheDir, fixedOutputPathOf, formatHash, HashMismatchError, Lock2nixError, narHashBytes, parseHash, redactUrl, UsageError, type HashAlgo, type HashFormat } from '@lock2nix/core';
+import { makeReporter } from './terminal.ts';
 import { EXIT, type Io } from './main.ts';
 
 function pickFormat(v: { sri?: boolean; base32?: boolean; hex?: boolean }, dflt: HashFormat): HashFormat {
@@ -62,31 +63,53 @@ export async function hashCommand(args: string[], io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-/** lock2nix prefetch URL [--unpack] [--sri|--base32|--hex] (default: base32, like nix-prefetch-url) */
+/**
+ * lock2nix prefetch URL [HASH] [--unpack] [--type ALGO] [--name NAME] [--print-path] [--sri|--base32|--hex]
+ * Prints what nix-prefetch-url would: the hash on stdout (base32 by default), the store path the download would
+ * have in Nix's store on stderr (`path is '...'`) or, with --print-path, as a second stdout line.
+ */
 export async function prefetchCommand(args: string[], io: Io): Promise<number> {
   const p = parse(args, {
     unpack: { type: 'boolean' }, sri: { type: 'boolean' }, base32: { type: 'boolean' }, hex: { type: 'boolean' },
-    type: { type: 'string' }, 'cache-dir': { type: 'string' },
+    type: { type: 'string' }, name: { type: 'string' }, 'print-path': { type: 'boolean' }, 'cache-dir': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
   });
   const v = p.values as Record<string, string | boolean | undefined>;
-  if (p.positionals.length !== 1) throw new UsageError('usage: lock2nix prefetch URL [--unpack] [--sri|--base32|--hex]');
+  if (p.positionals.length < 1 || p.positionals.length > 2) throw new UsageError('usage: lock2nix prefetch URL [HASH] [--unpack] [--type sha256] [--name NAME] [--print-path] [--sri|--base32|--hex]');
   const algo = pickAlgo(v.type as string | undefined);
   const format = pickFormat(v as { sri?: boolean; base32?: boolean; hex?: boolean }, 'nix32');
   const url = p.positionals[0]!;
-  const prefetcher = createPrefetcher(v['cache-dir'] ? { cacheDir: v['cache-dir'] as string } : {});
+  const name = (v.name as string | undefined) ?? url.replace(/\/+$/, '').slice(url.replace(/\/+$/, '').lastIndexOf('/') + 1);
+  if (!name) throw new UsageError(`cannot figure out the file name for ${redactUrl(url)}; use --name`);
+  try {
+    checkStoreName(name);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; use --name`);
+  }
+  const expected = p.positionals[1] !== undefined ? parseHash(p.positionals[1], algo) : undefined;
+  const reporter = makeReporter({ io, quiet: Boolean(v.quiet), verbose: false });
+  const cacheDir = v['cache-dir'] ? resolve(io.cwd, v['cache-dir'] as string) : defaultCacheDir(io.env);
+  const prefetcher = createPrefetcher({ cacheDir, reporter, ...(io.env.NETRC ? { netrcFile: io.env.NETRC } : {}) });
   try {
     let bytes: Uint8Array;
     if (v.unpack) {
-      const tree = await prefetcher.archive({ urls: [url], pkg: url });
+      const tree = await prefetcher.archive({ urls: [url], pkg: name });
       bytes = algo === 'sha256' ? new Uint8Array(Buffer.from(tree.narHash.slice('sha256-'.length), 'base64')) : await narHashBytes(tree.dir, algo);
     } else {
-      const f = await prefetcher.file({ urls: [url], pkg: url });
+      const f = await prefetcher.file({ urls: [url], pkg: name });
       bytes = new Uint8Array(Buffer.from(f.digests[algo], 'hex'));
-      io.err(`path is '${f.path}'\n`);
     }
+    reporter.done();
+    if (expected && Buffer.compare(Buffer.from(expected.bytes), Buffer.from(bytes)) !== 0) {
+      throw new HashMismatchError(name, redactUrl(url), formatHash(expected, 'sri'), formatHash({ algo, bytes }, 'sri'));
+    }
+    const storePath = fixedOutputPathOf(name, algo, bytes, Boolean(v.unpack));
+    if (!v['print-path']) io.err(`path is '${storePath}'\n`);
     io.out(`${formatHash({ algo, bytes }, format)}\n`);
+    if (v['print-path']) io.out(`${storePath}\n`);
     return EXIT.ok;
   } finally {
+    reporter.done();
     await prefetcher.close();
   }
 }

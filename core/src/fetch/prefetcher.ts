@@ -21,6 +21,8 @@ import { unpackArchive } from './archive.ts';
 
 export const DEFAULT_USER_AGENT = 'lock2nix/0.1.0 (+https://github.com/lock2nix/lock2nix)';
 export { redactUrl } from './retry.ts';
+/** where Nix would store a download (for `lock2nix prefetch`, which prints it like nix-prefetch-url) */
+export { checkStoreName, fixedOutputPathOf } from '../hash/storepath.ts';
 
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lock2nix');
