@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, parse as parsePath } from 'node:path';
 import { LockfileError } from '@lock2nix/core';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 export interface ConfigSource {
   key: string;
@@ -85,9 +85,12 @@ export async function readNugetConfig(files: string[], env: Record<string, strin
   const warnings: string[] = [];
   for (const file of files) {
     const text = await readFile(file, 'utf8');
+    const xml = text.replace(/^\uFEFF/, '');
+    const valid = XMLValidator.validate(xml);
+    if (valid !== true) throw new LockfileError(file, valid.err.line, `not a readable nuget.config: ${valid.err.msg}`);
     let doc: XmlNode[];
     try {
-      doc = parser.parse(text.replace(/^\uFEFF/, '')) as XmlNode[];
+      doc = parser.parse(xml) as XmlNode[];
     } catch (e) {
       throw new LockfileError(file, undefined, `not a readable nuget.config: ${(e as Error).message}`);
     }
