@@ -14,6 +14,17 @@ if [ -x "$TOOLS/poetry/bin/poetry" ]; then
   mkdir -p "$TOOLS/bin"
   ln -sf "$TOOLS/poetry/bin/poetry" "$TOOLS/bin/poetry"
 fi
+# Poetry 1.8 as well: it writes lock-version 2.0 (per-package files, no groups or markers), which the second
+# end-to-end test locks with.
+if ! "$TOOLS/poetry1/bin/poetry" --version 2>/dev/null | grep -q 'version 1\.8'; then
+  if [ -x "$TOOLS/poetry/bin/python" ]; then
+    log "installing poetry 1.8 into $TOOLS/poetry1"
+    python3 -m venv --clear "$TOOLS/poetry1" >&2
+    "$TOOLS/poetry1/bin/python" -m pip install --quiet --disable-pip-version-check 'poetry>=1.8,<1.9' >&2
+  fi
+fi
+if [ -x "$TOOLS/poetry1/bin/poetry" ]; then ln -sf "$TOOLS/poetry1/bin/poetry" "$TOOLS/bin/poetry1"; fi
+
 # Real build backends the Poetry end-to-end test serves from its loopback index (a setuptools new enough to
 # build wheels without the `wheel` package).
 if [ -x "$TOOLS/poetry/bin/python" ] && ! ls "$TOOLS/poetry-wheels"/setuptools-*.whl >/dev/null 2>&1; then

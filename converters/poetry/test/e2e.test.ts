@@ -73,24 +73,36 @@ async function sh(cmd: string, args: string[], cwd: string, env: Record<string, 
   }
 }
 
-describe('poetry end to end', () => {
-  testWithTools(['poetry', 'nix-build', 'git', HOST_PYTHON], 'Poetry 2 lock (2.1) -> lock2nix poetry -> nix-build wheelhouse -> pip install --no-index, imports work', async () => {
-    publishAll();
-    const rev = await gitServer.commit('gitdep', {
-      'pyproject.toml': '[build-system]\nrequires = ["setuptools>=70.1"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "gitdep"\nversion = "0.3.0"\ndependencies = ["beta>=1.0"]\n\n[tool.setuptools]\npackages = ["gitdep"]\n',
-      'gitdep/__init__.py': 'FROM = "git"\n',
-    });
-    const project = join(home, 'app');
-    await mkdir(project, { recursive: true });
-    const template = await readFile(join(PROJECTS, 'app/pyproject.toml'), 'utf8');
-    await writeFile(join(project, 'pyproject.toml'), template.replaceAll('@INDEX@', index.url).replaceAll('@GIT@', gitServer.url));
-    const env = cleanEnv(home, { POETRY_SYSTEM_GIT_CLIENT: 'true', NO_COLOR: '1' });
-    await sh('poetry', ['lock'], project, env);
-    const lockText = await readFile(join(project, 'poetry.lock'), 'utf8');
-    expect(lockText).toMatch(/lock-version = "2\.1"/);
-    expect(lockText).toContain(rev);
-    expect(lockText).toMatch(/groups = \["dev"\]/);
+const SCENARIOS = [
+  { tool: 'poetry', project: 'app', lockVersion: '2.1', what: 'Poetry 2 lock (2.1: groups and markers)' },
+  { tool: 'poetry1', project: 'app-legacy', lockVersion: '2.0', what: 'Poetry 1.8 lock (2.0: graph walk from pyproject roots)' },
+] as const;
 
+let published = false;
+let rev = '';
+async function publishOnce(): Promise<void> {
+  if (published) return;
+  published = true;
+  publishAll();
+  rev = await gitServer.commit('gitdep', {
+    'pyproject.toml': '[build-system]\nrequires = ["setuptools>=70.1"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "gitdep"\nversion = "0.3.0"\ndependencies = ["beta>=1.0"]\n\n[tool.setuptools]\npackages = ["gitdep"]\n',
+    'gitdep/__init__.py': 'FROM = "git"\n',
+  });
+}
+
+describe('poetry end to end', () => {
+  for (const sc of SCENARIOS) {
+  testWithTools([sc.tool, 'nix-build', 'git', HOST_PYTHON], `${sc.what} -> lock2nix poetry -> nix-build wheelhouse -> pip install --no-index, imports work`, async () => {
+    await publishOnce();
+    const project = join(home, sc.project);
+    await mkdir(project, { recursive: true });
+    const template = await readFile(join(PROJECTS, sc.project, 'pyproject.toml'), 'utf8');
+    await writeFile(join(project, 'pyproject.toml'), template.replaceAll('@INDEX@', index.url).replaceAll('@GIT@', gitServer.url));
+    const env = cleanEnv(join(home, `home-${sc.project}`), { POETRY_SYSTEM_GIT_CLIENT: 'true', POETRY_EXPERIMENTAL_SYSTEM_GIT_CLIENT: 'true', NO_COLOR: '1' });
+    await sh(sc.tool, ['lock'], project, env);
+    const lockText = await readFile(join(project, 'poetry.lock'), 'utf8');
+    expect(lockText).toContain(`lock-version = "${sc.lockVersion}"`);
+    expect(lockText).toContain(rev);
     // lock2nix poetry, through the real command line
     await sh(process.execPath, [CLI, 'poetry', '--out', 'nix'], project, env);
     const out = join(project, 'nix');
@@ -119,7 +131,7 @@ describe('poetry end to end', () => {
     expect(reqs).not.toContain('winonly');
 
     // pip install --no-index into a fresh virtual environment, outside Nix
-    const venv = join(home, 'venv');
+    const venv = join(home, `venv-${sc.project}`);
     await sh(HOST_PYTHON, ['-m', 'venv', venv], home, env);
     await sh(join(venv, 'bin/python'), ['-m', 'pip', 'install', '--no-index', '--find-links', wheelhouse, '--require-hashes', '-r', join(wheelhouse, 'requirements.txt')], home, env);
     const imported = await sh(join(venv, 'bin/python'), ['-c', 'import alpha, beta, delta, epsilon, gamma, devtool; print(delta.TAG, epsilon.VERSION)'], home, env);
@@ -130,4 +142,5 @@ describe('poetry end to end', () => {
     const check = await sh(join(env2, 'bin/python'), ['-c', 'import alpha, beta, delta, epsilon, gitdep; print(gitdep.FROM)\ntry:\n import gamma\nexcept ImportError: print("no gamma")\ntry:\n import devtool\nexcept ImportError: print("no devtool")'], home, env);
     expect(check.trim().split('\n')).toEqual(['git', 'no gamma', 'no devtool']);
   }, 1_200_000);
+  }
 });
