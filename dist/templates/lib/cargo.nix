@@ -101,12 +101,14 @@ let
     index = ${toml meta.registries.${n}}
 
   '') (builtins.attrNames (meta.registries or { })));
-  config = builtins.toFile "cargo-config.toml" ("# Written by lock2nix.\n" + builtins.concatStringsSep "" (map replacement sourceNames) + registries);
+  configText = "# Written by lock2nix.\n" + builtins.concatStringsSep "" (map replacement sourceNames) + registries;
+  config = builtins.toFile "cargo-config.toml" configText;
+  vendor = runCommand name { preferLocalBuild = true; } ''
+    mkdir -p "$out/.cargo"
+    ${builtins.concatStringsSep "" (map place entries)}
+    sed "s|@vendor@|$out|g" ${config} > "$out/.cargo/config.toml"
+    ${if cargoLock == null then "" else ''cat ${cargoLock} > "$out/Cargo.lock"''}
+  '';
 in
-assert check;
-runCommand name { preferLocalBuild = true; } ''
-  mkdir -p "$out/.cargo"
-  ${builtins.concatStringsSep "" (map place entries)}
-  sed "s|@vendor@|$out|g" ${config} > "$out/.cargo/config.toml"
-  ${if cargoLock == null then "" else ''cat ${cargoLock} > "$out/Cargo.lock"''}
-''
+# cargoConfigText: the config before @vendor@ is filled in (for inspection and tests)
+assert check; vendor // { cargoConfigText = configText; }
