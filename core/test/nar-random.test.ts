@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { runNix, testWithTools } from '@lock2nix/fixtures';
-import { bytesToHex, dumpNar, narHash, narHashBytes } from '../src/index.ts';
+import { Lock2nixError, bytesToHex, dumpNar, narHash, narHashBytes } from '../src/index.ts';
 import { writeRandomTree, type TreeStats } from './nar-fixtures.ts';
 
 const TREES = 220;
@@ -56,7 +56,9 @@ describe('NAR hash against nix-hash', () => {
     await symlink('/nix/store/nowhere', join(d, 'abs'));
     await symlink('file', join(d, 'rel'));
     await mkdir(join(d, 'dir'));
-    const paths = ['file', 'exec', 'empty', 'abs', 'rel', 'dir'].map((n) => join(d, n));
+    await mkdir(join(d, 'big'));
+    for (const [n, size] of [['a', 300_000], ['b', 3_000_001], ['c', 256 * 1024]] as const) await writeFile(join(d, 'big', n), Buffer.alloc(size, n));
+    const paths = ['file', 'exec', 'empty', 'abs', 'rel', 'dir', 'big'].map((n) => join(d, n));
     for (const type of ['sha256', 'sha512', 'sha1'] as const) {
       const expected = await nixHashes(paths, type);
       const ours: string[] = [];
@@ -80,6 +82,13 @@ describe('NAR hash against nix-hash', () => {
     await mkdir(join(work, 'emptydir'));
     await dumpNar(join(work, 'emptydir'), { write: (c) => void empty.push(Buffer.from(c)) });
     expect(Buffer.concat(empty).length).toBe(96);
+  });
+
+  testWithTools(['mkfifo'], 'a FIFO is refused with a Lock2nixError', async () => {
+    const d = join(work, 'fifo');
+    await mkdir(d);
+    await runNix('mkfifo', [join(d, 'p')]);
+    await expect(narHash(d)).rejects.toThrow(Lock2nixError);
   });
 
   testWithTools(['nix-hash'], 'a name that is not valid UTF-8 is hashed by its bytes', async () => {

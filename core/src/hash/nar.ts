@@ -3,8 +3,8 @@
 // their UTF-8 names; only the owner-execute bit is recorded; symlinks are stored, never followed.
 
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
+import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { Lock2nixError } from '../errors.ts';
 import type { HashAlgo } from '../model.ts';
 import { toSri } from './encode.ts';
@@ -102,19 +102,50 @@ export function byteOrder(names: string[]): string[] {
   return names.map((n) => [n, Buffer.from(n)] as const).sort((a, b) => Buffer.compare(a[1], b[1])).map(([n]) => n);
 }
 
-async function dumpPath(w: NarWriter, path: Buffer): Promise<void> {
-  const st = await lstat(path);
+/** A directory entry with its lstat, and (for small files) a read started ahead of time. */
+interface Entry {
+  name: Buffer;
+  path: Buffer;
+  st: Stats;
+  data?: Promise<Buffer>;
+}
+
+const SLASH = Buffer.from('/');
+/** files up to this size are read in one go (a stream per file costs more than the reading) */
+const SMALL_FILE = 256 * 1024;
+/** small files read ahead of the one being hashed: hides the thread-pool round trips of open/read/close */
+const READ_AHEAD = 16;
+
+async function* oneChunk(b: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield b;
+}
+
+function readAhead(e: Entry | undefined): void {
+  if (!e || e.data || !e.st.isFile() || e.st.size > SMALL_FILE) return;
+  e.data = readFile(e.path);
+  e.data.catch(() => undefined); // awaited later; never an unhandled rejection if hashing stops first
+}
+
+async function dumpEntry(w: NarWriter, e: Entry): Promise<void> {
+  const { st, path } = e;
   if (st.isSymbolicLink()) {
     w.symlink(await readlink(path, { encoding: 'buffer' }));
   } else if (st.isFile()) {
-    await w.regular((st.mode & 0o100) !== 0, st.size, createReadStream(path));
+    const chunks = st.size <= SMALL_FILE ? oneChunk(await (e.data ?? readFile(path))) : createReadStream(path, { highWaterMark: 1 << 20 });
+    await w.regular((st.mode & 0o100) !== 0, st.size, chunks);
   } else if (st.isDirectory()) {
     w.dirStart();
     // names as bytes: a name that is not valid UTF-8 must not turn into U+FFFD
     const names = (await readdir(path, { encoding: 'buffer' })).sort(Buffer.compare);
-    for (const name of names) {
-      w.entryStart(name);
-      await dumpPath(w, Buffer.concat([path, SLASH, name]));
+    const entries: Entry[] = await Promise.all(names.map(async (name) => {
+      const p = Buffer.concat([path, SLASH, name]);
+      return { name, path: p, st: await lstat(p) };
+    }));
+    for (let i = 0; i < entries.length; i++) {
+      for (let j = i; j < i + READ_AHEAD && j < entries.length; j++) readAhead(entries[j]);
+      w.entryStart(entries[i]!.name);
+      await dumpEntry(w, entries[i]!);
+      entries[i]!.data = undefined;
       w.entryEnd();
     }
     w.dirEnd();
@@ -123,13 +154,12 @@ async function dumpPath(w: NarWriter, path: Buffer): Promise<void> {
   }
 }
 
-const SLASH = Buffer.from('/');
-
 /** Serialise a path (file, directory or symlink) as a NAR into `sink`. */
 export async function dumpNar(path: string, sink: NarSink): Promise<void> {
   const w = new NarWriter(sink);
   w.magic();
-  await dumpPath(w, Buffer.from(path));
+  const p = Buffer.from(path);
+  await dumpEntry(w, { name: p, path: p, st: await lstat(p) });
 }
 
 /** The NAR hash of a path, as raw bytes. */
