@@ -5,7 +5,7 @@
 // a feed serves. So every package is downloaded, its content hash computed and compared (verify), and the
 // file's own hash pinned. Offline, only the cache can pin.
 
-import { HashMismatchError, hexToSri, type Converter, type ConvertContext, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
+import { HashMismatchError, Lock2nixError, hexToSri, type Converter, type ConvertContext, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
 import { nupkgContentHash } from './content-hash.ts';
 import { parseJson } from './json.ts';
 import { parseAssets } from './parse-assets.ts';
@@ -48,7 +48,12 @@ export const nugetConverter: Converter<NugetPlan> = {
   async verify(artifact, file) {
     const stated = artifact.hashes.find((h) => h.meaning === 'ecosystem' && h.algo === 'sha512');
     if (!stated) return;
-    const actual = await nupkgContentHash(file.path);
+    let actual;
+    try {
+      actual = await nupkgContentHash(file.path);
+    } catch (e) {
+      throw new Lock2nixError(`${artifact.name} ${artifact.version}: ${file.url} is not a readable .nupkg: ${(e as Error).message}`);
+    }
     if (actual.hex !== stated.hex) {
       const feed = artifact.source.url ?? file.url;
       throw new HashMismatchError(

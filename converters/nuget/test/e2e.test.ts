@@ -253,3 +253,18 @@ test('the harness ran with real Nix (no binary cache)', () => {
   expect(NIX_ENV.NIX_CONFIG).toContain('substituters =');
   expect(createHash('sha256').update('').digest('hex')).toHaveLength(64);
 });
+
+test('a feed that serves something other than a zip: an error naming package and URL', async () => {
+  const bad = await startServer();
+  try {
+    bad.file('/bad/v3-flatcontainer/fixture.core/1.0.0/fixture.core.1.0.0.nupkg', '<html>maintenance</html>', 'text/html');
+    const f = addNugetFeed(bad, { prefix: '/bad', packages: [] });
+    const proj = join(work, 'notzip');
+    await mkdir(join(proj, 'obj'), { recursive: true });
+    const file = join(proj, 'obj', 'project.assets.json');
+    await writeFile(file, projectAssetsJson({ ...feed, packages: [feed.get('Fixture.Core', '1.0.0')] }, { sources: [f.serviceIndex] }));
+    await expect(convert(file, { cache: join(work, 'cache-notzip') })).rejects.toThrow(/Fixture\.Core 1\.0\.0: http:\/\/127\.0\.0\.1:\d+\/bad\/v3-flatcontainer\/fixture\.core\/1\.0\.0\/fixture\.core\.1\.0\.0\.nupkg is not a readable \.nupkg/);
+  } finally {
+    await bad.close();
+  }
+}, 60_000);
