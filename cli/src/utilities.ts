@@ -93,10 +93,10 @@ export async function prefetchCommand(args: string[], io: Io): Promise<number> {
   try {
     let bytes: Uint8Array;
     if (v.unpack) {
-      const tree = await prefetcher.archive({ urls: [url], pkg: name });
+      const tree = await prefetcher.archive({ urls: [url], pkg: name, refresh: true });
       bytes = algo === 'sha256' ? new Uint8Array(Buffer.from(tree.narHash.slice('sha256-'.length), 'base64')) : await narHashBytes(tree.dir, algo);
     } else {
-      const f = await prefetcher.file({ urls: [url], pkg: name });
+      const f = await prefetcher.file({ urls: [url], pkg: name, refresh: true, ...(expected ? { expect: { algo, hex: Buffer.from(expected.bytes).toString('hex') } } : {}) });
       bytes = new Uint8Array(Buffer.from(f.digests[algo], 'hex'));
     }
     reporter.done();

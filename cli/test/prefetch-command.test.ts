@@ -99,14 +99,18 @@ describe('lock2nix prefetch', () => {
     expect(await main(['prefetch', `${server.url}/`], d)).toBe(2);
   });
 
-  test('the cache is used: a second run needs no server', async () => {
+  test('like nix-prefetch-url, a URL is downloaded again (its content may have changed); an expected hash answers from the cache', async () => {
     const o = io();
     await main(['prefetch', `${server.url}/dl/hello.txt`], o);
     const n = server.log.length;
     const p = io();
     expect(await main(['prefetch', `${server.url}/dl/hello.txt`], p)).toBe(0);
     expect(p.stdout).toBe(o.stdout);
-    expect(server.log.length).toBe(n);
+    expect(server.log.length).toBe(n + 1);
+    const q = io();
+    expect(await main(['prefetch', `${server.url}/dl/hello.txt`, o.stdout.trim()], q)).toBe(0);
+    expect(q.stdout).toBe(o.stdout);
+    expect(server.log.length).toBe(n + 1);
   });
 });
 

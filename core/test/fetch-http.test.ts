@@ -181,6 +181,59 @@ describe('prefetcher: faults', () => {
   });
 });
 
+describe('prefetcher: resuming with Range', () => {
+  test('a reset mid-body is resumed from where it stopped (Range + If-Range) and the whole file verified', async () => {
+    server.fault('/a.bin', { kind: 'reset', times: 1, afterBytes: 150_000 });
+    const before = server.requests.length;
+    const f = await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a', expect: expectSha256 });
+    expect(f.digests.sha256).toBe(expectSha256.hex);
+    const [first, second] = server.requests.slice(before);
+    expect(first!.headers.range).toBeUndefined();
+    expect(second!.headers.range).toMatch(/^bytes=\d+-$/);
+    expect(Number(/\d+/.exec(second!.headers.range as string)![0])).toBeGreaterThan(0);
+    expect(second!.headers['if-range']).toMatch(/^"[0-9a-f]+"$/);
+    expect(await readdir(join(dir, 'cache', 'tmp'))).toEqual([]);
+  });
+
+  test('a server that answers a range with the whole body (it changed) is read from the start', async () => {
+    let n = 0;
+    server.route('GET', '/changing.bin', (req, res) => {
+      n++;
+      res.writeHead(200, { 'content-length': body.length, etag: `"v${n}"`, 'accept-ranges': 'bytes' });
+      if (n === 1) {
+        res.write(body.subarray(0, 1000));
+        setTimeout(() => res.socket?.destroy(), 20);
+      } else {
+        res.end(body);
+      }
+    });
+    const f = await pf.file({ urls: [`${server.url}/changing.bin`], pkg: 'c', expect: expectSha256 });
+    expect(f.size).toBe(body.length);
+    expect(server.requests.filter((r) => r.path === '/changing.bin').map((r) => r.headers['if-range'])).toEqual([undefined, '"v1"']);
+  });
+
+  test('a 206 for the wrong range is not appended', async () => {
+    let n = 0;
+    server.route('GET', '/badrange.bin', (req, res) => {
+      n++;
+      if (n === 1) {
+        res.writeHead(200, { 'content-length': body.length, etag: '"x"', 'accept-ranges': 'bytes' });
+        res.write(body.subarray(0, 5000));
+        setTimeout(() => res.socket?.destroy(), 20);
+      } else if (req.headers.range) {
+        res.writeHead(206, { 'content-length': body.length - 10, 'content-range': `bytes 10-${body.length - 1}/${body.length}`, etag: '"x"' });
+        res.end(body.subarray(10));
+      } else {
+        res.writeHead(200, { 'content-length': body.length, etag: '"x"' });
+        res.end(body);
+      }
+    });
+    const f = await pf.file({ urls: [`${server.url}/badrange.bin`], pkg: 'b' });
+    expect(f.digests.sha256).toBe(expectSha256.hex);
+    expect(retries().map((e) => (e as { cause: string }).cause)[1]).toBe('unusable range response');
+  });
+});
+
 describe('prefetcher: redirects', () => {
   test('a chain is followed and the final body hashed', async () => {
     server.fault('/a.bin', { kind: 'redirect', chain: 5, times: 1 });

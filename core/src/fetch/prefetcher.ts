@@ -3,7 +3,8 @@
 // that honour Retry-After, hashes streamed while the body goes to a temp file, and a content-addressed cache
 // (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
 
-import { open, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -41,6 +42,17 @@ class AttemptError extends Error {
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
   }
+}
+
+interface ResumeState {
+  partial?: { tmp: string; bytes: number; validator: string; total: number };
+}
+
+/** What If-Range may carry: a strong ETag, else Last-Modified. */
+function validatorOf(h: Record<string, string | string[] | undefined>): string | undefined {
+  const etag = header(h, 'etag');
+  if (etag && !etag.startsWith('W/')) return etag;
+  return header(h, 'last-modified');
 }
 
 interface Opened {
@@ -146,7 +158,7 @@ export class HttpPrefetcher implements Prefetcher {
   }
 
   /** GET a URL, following redirects like curl -L; returns the first non-redirect response. */
-  private async open(url: string, extra: Record<string, string> | undefined): Promise<Opened> {
+  private async open(url: string, extra: Record<string, string> | undefined, always?: Record<string, string>): Promise<Opened> {
     let u: URL;
     try {
       u = new URL(url);
@@ -158,7 +170,7 @@ export class HttpPrefetcher implements Prefetcher {
     for (let hop = 0; ; hop++) {
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new AttemptError(`unsupported protocol ${u.protocol}`, { retryable: false });
       const { url: plain, basic } = stripUserinfo(u);
-      const headers = await this.headersFor(u, extra, sameOrigin, basic);
+      const headers = { ...(await this.headersFor(u, extra, sameOrigin, basic)), ...(always ?? {}) };
       let res: Dispatcher.ResponseData;
       try {
         res = await request(plain, { dispatcher: this.agent, method: 'GET', headers, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
@@ -203,22 +215,48 @@ export class HttpPrefetcher implements Prefetcher {
     }
   }
 
-  /** One download attempt into the cache. */
-  private async downloadOnce(url: string, req: FileRequest): Promise<BlobInfo> {
-    const res = await this.open(url, req.headers);
-    if (res.status !== 200) {
+  /**
+   * One download attempt into the cache. `state` carries a partial body from an earlier attempt at the same URL:
+   * when the server supports ranges and names the version (strong ETag or Last-Modified), the next attempt asks
+   * only for the rest (Range + If-Range) and appends; a 200 instead starts over.
+   */
+  private async downloadOnce(url: string, req: FileRequest, state: ResumeState): Promise<BlobInfo> {
+    const p = state.partial;
+    const res = await this.open(url, req.headers, p ? { range: `bytes=${p.bytes}-`, 'if-range': p.validator } : undefined);
+    let append = false;
+    if (p && res.status === 206) {
+      const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header(res.headers, 'content-range') ?? '');
+      if (!m || Number(m[1]) !== p.bytes || Number(m[3]) !== p.total) {
+        await res.body.dump().catch(() => undefined);
+        await this.dropPartial(state);
+        throw new AttemptError('unusable range response', { retryable: true });
+      }
+      append = true;
+    } else if (p && res.status === 416) {
       await res.body.dump().catch(() => undefined);
+      await this.dropPartial(state);
+      throw new AttemptError('range not satisfiable: starting over', { retryable: true });
+    } else if (res.status !== 200) {
+      await res.body.dump().catch(() => undefined);
+      if (!retryableStatus(res.status)) await this.dropPartial(state);
       throw new AttemptError(`HTTP ${res.status}`, {
         retryable: retryableStatus(res.status),
         status: res.status,
-        ...(res.status === 429 || res.status === 503 || res.status >= 500 ? { retryAfterMs: parseRetryAfter(res.headers['retry-after']) } : {}),
+        ...(res.status === 429 || res.status >= 500 ? { retryAfterMs: parseRetryAfter(res.headers['retry-after']) } : {}),
       });
+    } else {
+      await this.dropPartial(state);
     }
-    const tmp = await this.cache.tempPath();
-    const hasher = new MultiHasher();
+    const tmp = append ? p!.tmp : await this.cache.tempPath();
+    state.partial = undefined;
+    let keep = false;
     try {
-      // open before streaming, so the file exists (and the finally below removes it) whatever happens next
-      const fh = await open(tmp, 'wx');
+      const hasher = new MultiHasher();
+      if (append) await pipeline(createReadStream(tmp, { start: 0, end: p!.bytes - 1 }), hasher);
+      // opened before streaming, so the file exists (and the finally below removes it) whatever happens next
+      const fh = await open(tmp, append ? 'r+' : 'wx');
+      const cl = header(res.headers, 'content-length');
+      const encoded = header(res.headers, 'content-encoding') !== undefined && header(res.headers, 'content-encoding') !== 'identity';
       try {
         await pipeline(
           res.body,
@@ -228,16 +266,24 @@ export class HttpPrefetcher implements Prefetcher {
               yield chunk;
             }
           },
-          fh.createWriteStream(),
+          fh.createWriteStream({ start: append ? p!.bytes : 0 }),
         );
       } catch (e) {
         if (this.opts.signal?.aborted) throw e;
-        if ((e as NodeJS.ErrnoException).code?.startsWith('E') && !retryableError(e) && (e as NodeJS.ErrnoException).syscall) throw e; // local disk error
+        const err = e as NodeJS.ErrnoException;
+        if (err.syscall && !retryableError(e)) throw e; // a local disk error: no retry helps
+        const validator = append ? p!.validator : validatorOf(res.headers);
+        const total = append ? p!.total : Number(cl);
+        const have = (await stat(tmp)).size;
+        if (validator && cl !== undefined && !encoded && have > 0 && have < total && (append || header(res.headers, 'accept-ranges') === 'bytes')) {
+          state.partial = { tmp, bytes: have, validator, total };
+          keep = true;
+        }
         throw new AttemptError(`body: ${describeError(e)}`, { retryable: true });
       }
-      const cl = header(res.headers, 'content-length');
-      if (cl !== undefined && !header(res.headers, 'content-encoding') && Number(cl) !== hasher.size) {
-        throw new AttemptError(`truncated body: ${hasher.size} of ${cl} bytes`, { retryable: true });
+      const expected = append ? p!.total : cl !== undefined && !encoded ? Number(cl) : undefined;
+      if (expected !== undefined && expected !== hasher.size) {
+        throw new AttemptError(`truncated body: ${hasher.size} of ${expected} bytes`, { retryable: true });
       }
       const info = { size: hasher.size, digests: hasher.digests() };
       if (req.expect && info.digests[req.expect.algo] !== req.expect.hex.toLowerCase()) {
@@ -245,8 +291,13 @@ export class HttpPrefetcher implements Prefetcher {
       }
       return await this.cache.commitBlob(tmp, info, url);
     } finally {
-      await rm(tmp, { force: true });
+      if (!keep) await rm(tmp, { force: true });
     }
+  }
+
+  private async dropPartial(state: ResumeState): Promise<void> {
+    if (state.partial) await rm(state.partial.tmp, { force: true });
+    state.partial = undefined;
   }
 
   async cached(req: FileRequest): Promise<FetchedFile | undefined> {
@@ -270,12 +321,12 @@ export class HttpPrefetcher implements Prefetcher {
   }
 
   async file(req: FileRequest): Promise<FetchedFile> {
-    const key = `file\0${req.urls.join('\n')}\0${req.expect ? `${req.expect.algo}:${req.expect.hex}` : ''}`;
+    const key = `file\0${req.urls.join('\n')}\0${req.expect ? `${req.expect.algo}:${req.expect.hex}` : ''}\0${req.refresh ? 'refresh' : ''}`;
     return this.once(key, () => this.fileUncached(req));
   }
 
   private async fileUncached(req: FileRequest): Promise<FetchedFile> {
-    const hit = await this.cached(req);
+    const hit = req.refresh ? await this.cached({ ...req, urls: [] }) : await this.cached(req);
     if (hit) {
       this.reporter.report({ type: 'fetch-done', url: redactUrl(hit.url), pkg: req.pkg, bytes: hit.size, cached: true });
       return hit;
@@ -288,10 +339,11 @@ export class HttpPrefetcher implements Prefetcher {
       for (const url of req.urls) {
         this.reporter.report({ type: 'fetch-start', url: redactUrl(url), pkg: req.pkg });
         let mismatches = 0;
+        const state: ResumeState = {};
         try {
           const blob = await this.withRetries(url, req.pkg, async () => {
             try {
-              return await this.downloadOnce(url, req);
+              return await this.downloadOnce(url, req, state);
             } catch (e) {
               // wrong bytes may be a transient fault between us and the server: one more try, then give up
               if (e instanceof HashMismatchError && ++mismatches < 2) throw Object.assign(new AttemptError(`hash mismatch (got ${e.actual})`, { retryable: true }), { mismatch: e });
@@ -301,6 +353,7 @@ export class HttpPrefetcher implements Prefetcher {
           this.reporter.report({ type: 'fetch-done', url: redactUrl(url), pkg: req.pkg, bytes: blob.size, cached: false });
           return { ...blob, url };
         } catch (e) {
+          await this.dropPartial(state);
           const mm = e instanceof HashMismatchError ? e : (e as { mismatch?: HashMismatchError }).mismatch;
           if (mm) {
             mismatch ??= mm;
@@ -343,10 +396,10 @@ export class HttpPrefetcher implements Prefetcher {
     const pkg = req.pkg ?? req.url;
     if (this.opts.offline) throw new FetchError(redactUrl(req.url), 'running offline', req.pkg ? { pkg: req.pkg } : {});
     return (await this.queue.add(async () => {
-      const extra = { ...(req.accept ? { accept: req.accept } : {}), ...(req.headers ?? {}) };
+      const always = req.accept ? { accept: req.accept } : undefined;
       try {
         return await this.withRetries(req.url, pkg, async () => {
-          const res = await this.open(req.url, extra);
+          const res = await this.open(req.url, req.headers, always);
           if (retryableStatus(res.status)) {
             await res.body.dump().catch(() => undefined);
             throw new AttemptError(`HTTP ${res.status}`, { retryable: true, status: res.status, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });

@@ -29,6 +29,8 @@ export interface FileRequest {
   headers?: Record<string, string>;
   /** a known digest: lets the cache answer without network, and a mismatch is a HashMismatchError */
   expect?: { algo: HashAlgo; hex: string };
+  /** download again even if the cache remembers these URLs (their content may have changed); an `expect`ed digest may still answer from the cache */
+  refresh?: boolean;
 }
 
 export interface GitRequest {
