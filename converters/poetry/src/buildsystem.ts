@@ -85,7 +85,8 @@ export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Reso
         let key: string;
         if (existing) {
           key = existing.key;
-          const got = await ctx.prefetcher.cached({ urls: existing.fetch.type === 'file' ? existing.fetch.urls : [], pkg: who });
+          const stated = existing.hashes.find((h) => h.meaning === 'file' && h.algo === 'sha256');
+          const got = await ctx.prefetcher.cached({ urls: existing.fetch.type === 'file' ? existing.fetch.urls : [], pkg: who, ...(stated ? { expect: { algo: 'sha256' as const, hex: stated.hex } } : {}) });
           if (!got) return { key, requires: [] };
           path = got.path;
         } else {
@@ -152,8 +153,9 @@ export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Reso
       index = defaultIndex;
     } else {
       if (!a.pin || a.fetch.type !== 'file') continue;
-      const f = await ctx.prefetcher.cached({ urls: a.fetch.urls, pkg: who });
-      if (!f) continue;
+      const stated = a.hashes.find((h) => h.meaning === 'file' && h.algo === 'sha256');
+      const req = { urls: a.fetch.urls, pkg: who, ...(stated ? { expect: { algo: 'sha256' as const, hex: stated.hex } } : {}) };
+      const f = (await ctx.prefetcher.cached(req)) ?? (await ctx.prefetcher.file(req));
       const bytes = await readFile(f.path);
       const isTopPyproject = (p: string) => /^[^/]+\/pyproject\.toml$/.test(p);
       let files: Map<string, string>;
