@@ -2,7 +2,8 @@
 // tried in order), its flat-container URL, the content hash to verify, and the cache name in the source folder.
 
 import { readFile } from 'node:fs/promises';
-import { FetchError, UsageError, storeName, type Artifact, type ConvertContext, type NixData, type Resolved } from '@lock2nix/core';
+import { FetchError, HashMismatchError, UsageError, hexToSri, storeName, type Artifact, type ConvertContext, type NixData, type Resolved } from '@lock2nix/core';
+import { nupkgContentHash } from './content-hash.ts';
 import { NUGET_ORG_FLAT_CONTAINER, NUGET_ORG_SERVICE_INDEX, NUGET_ORG_SOURCES, PACKAGE_BASE_ADDRESS_TYPES } from './defaults.ts';
 import { findConfigFiles, readNugetConfig, type Credential, type NugetConfig } from './nuget-config.ts';
 import type { NugetPlan, PlannedPackage } from './schema.ts';
@@ -184,17 +185,40 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
   }
 
   // Where each package comes from: the only feed, or the first feed that lists it.
+  const raceWarnings: string[] = [];
   const artifacts: Artifact[] = await Promise.all(
     plan.packages.map(async (p): Promise<Artifact> => {
       let candidates = usable;
       if (usable.length > 1 && !ctx.offline) {
-        // one feed after the other, as restore does: a later feed is asked only when the earlier ones lack it
-        let i = -1;
-        for (let n = 0; n < usable.length && i < 0; n++) if (await feedHas(usable[n]!, p, ctx)) i = n;
-        if (i < 0) {
+        // One feed after the other, as restore does: a later feed is asked only when the earlier ones lack
+        // the package, or serve one whose content hash is not the lockfile's (two feeds with different
+        // packages under one id and version: restore took it from the other feed).
+        let chosen: Feed | undefined;
+        const differing: { feed: Feed; error: HashMismatchError }[] = [];
+        for (const feed of usable) {
+          if (!(await feedHas(feed, p, ctx))) continue;
+          const url = packageUrl(feed, p);
+          if (!p.contentHash || !url) {
+            chosen = feed;
+            break;
+          }
+          const file = await ctx.prefetcher.file({ urls: [url], pkg: `${p.id} ${p.version}` });
+          const actual = await nupkgContentHash(file.path);
+          const expected = Buffer.from(p.contentHash, 'base64').toString('hex');
+          if (actual.hex === expected) {
+            chosen = feed;
+            break;
+          }
+          differing.push({ feed, error: new HashMismatchError(`${p.id} ${p.version} (feed ${feed.source})`, url, hexToSri('sha512', expected), hexToSri('sha512', actual.hex), `NuGet content hash (${p.hashField ?? 'sha512'}; the package without its signature)`) });
+        }
+        if (!chosen && differing.length) throw differing[0]!.error;
+        if (!chosen) {
           throw new FetchError(usable[0]!.source, `${p.id} ${p.version} is on none of the feeds ${usable.map((f) => f.source).join(', ')}${localSources.length ? ` (local sources are not read: ${localSources.join(', ')})` : ''}`, { pkg: `${p.id} ${p.version}` });
         }
-        candidates = [usable[i]!];
+        for (const d of differing) {
+          raceWarnings.push(`${p.id} ${p.version}: feed ${d.feed.source} serves a different package under this id and version (its content hash is not the lockfile's); taken from ${chosen.source}, whose package matches`);
+        }
+        candidates = [chosen];
       }
       const feed = candidates[0];
       const meta: Record<string, NixData> = { id: p.id, lowerId: p.lowerId, lowerVersion: p.lowerVersion, role: p.role };
@@ -215,6 +239,8 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
       };
     }),
   );
+
+  warnings.push(...raceWarnings.sort());
 
   // Runtime identifiers: RID-specific packages are only in the lockfile for the RIDs it was restored for.
   const rid = buildRid(ctx.env);

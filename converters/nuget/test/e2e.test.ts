@@ -209,6 +209,12 @@ describe('verification', () => {
       expect(m).toContain(evil.serviceIndex);
       expect(m).toContain('NuGet content hash');
       expect(m).toContain(`sha512-${feed.get('Fixture.Core', '1.0.0').contentHash}`);
+      // with the real feed second, the package comes from there, and the user is told about the first
+      await writeFile(file, projectAssetsJson({ ...feed, packages: [feed.get('Fixture.Core', '1.0.0')] }, { sources: [evil.serviceIndex, feed.serviceIndex] }));
+      const r = await convert(file, { cache: join(work, 'cache-race') });
+      expect(r.artifacts[0]!.source.url).toBe(feed.serviceIndex);
+      expect(r.artifacts[0]!.pin?.hash).toBe(feed.get('Fixture.Core', '1.0.0').fileSha256);
+      expect(r.warnings).toEqual([`Fixture.Core 1.0.0: feed ${evil.serviceIndex} serves a different package under this id and version (its content hash is not the lockfile's); taken from ${feed.serviceIndex}, whose package matches`]);
     } finally {
       await other.close();
     }
