@@ -38,11 +38,12 @@ function filesOf(dir: string, base = ''): Record<string, string> {
   return out;
 }
 
-describe.each([3, 4])('Cargo.lock v%i', (lockVersion) => {
+describe.each([3, 4, 2])('Cargo.lock v%i', (lockVersion) => {
   testWithTools(['cargo', 'nix-build', 'git'], 'generate-lockfile, lock2nix, nix-build, cargo build --offline --frozen', async () => {
     let vendorDir = '';
     let projectDir = '';
     let tmpDir = '';
+    let lockTextAtBuild = '';
     const server = await startServer();
     const git = await startGitServer();
     try {
@@ -61,21 +62,30 @@ describe.each([3, 4])('Cargo.lock v%i', (lockVersion) => {
       const lib = (n: string, v: string) => ({ 'Cargo.toml': `[package]\nname = "${n}"\nversion = "${v}"\nedition = "2021"\n`, 'src/lib.rs': `pub fn name() -> &'static str { "${n}" }\n` });
       await git.commit('tagdep', lib('tagged', '1.0.0'), { branch: 'main', tag: 'v1.0' });
       const revCommit = await git.commit('revdep', lib('revved', '0.5.0'), { branch: 'main' });
+      // no selector at all, default branch master: v1/v2 locks cannot tell this from branch = "master"
+      await git.commit('defdep', lib('defaulted', '0.0.1'), { branch: 'master' });
       await git.commit('revdep', { 'README': 'a later commit that the short rev does not point at\n' }, { branch: 'main' });
 
       const project = join(tmp, 'project');
       cpSync(join(PROJECTS, 'workspace'), project, { recursive: true });
-      fill(project, { ALT_INDEX: alt.configIndex, GIT_URL: `${git.url}/gitdep`, TAG_URL: `${git.url}/tagdep`, REV_URL: `${git.url}/revdep`, SHORT_REV: revCommit.slice(0, 8), RUST_VERSION: lockVersion === 3 ? 'rust-version = "1.70"' : '' });
+      fill(project, { ALT_INDEX: alt.configIndex, GIT_URL: `${git.url}/gitdep`, TAG_URL: `${git.url}/tagdep`, REV_URL: `${git.url}/revdep`, DEFAULT_URL: `${git.url}/defdep`, SHORT_REV: revCommit.slice(0, 8), RUST_VERSION: lockVersion === 3 ? 'rust-version = "1.70"' : '' });
       const home = join(tmp, 'cargo-home');
       mkdirSync(home);
       writeFileSync(join(home, 'config.toml'), `[source.crates-io]\nreplace-with = "fixture"\n\n[source.fixture]\nregistry = ${JSON.stringify(crates.configIndex)}\n`);
       const env = isolatedEnv(home);
 
       await cargo(project, env, 'generate-lockfile');
+      if (lockVersion === 2) {
+        // what cargo 1.41–1.52 wrote for the same resolve: no version line, git query values as written
+        const v4 = readFileSync(join(project, 'Cargo.lock'), 'utf8');
+        writeFileSync(join(project, 'Cargo.lock'), v4.replace('version = 4\n\n', '').replaceAll('?branch=feature%2Fx#', '?branch=feature/x#'));
+      }
       const lockText = readFileSync(join(project, 'Cargo.lock'), 'utf8');
-      expect(lockText).toContain(`version = ${lockVersion}\n`);
+      if (lockVersion !== 2) expect(lockText).toContain(`version = ${lockVersion}\n`);
+      else expect(lockText.split('[[package]]')[0]).not.toMatch(/^version =/m);
       expect(lockText).toContain(`source = "sparse+${alt.index}"`);
       expect(lockText).toContain(`?branch=${lockVersion === 4 ? 'feature%2Fx' : 'feature/x'}#`);
+      expect(lockText).toMatch(/source = "git\+git:\/\/127\.0\.0\.1:\d+\/defdep#[0-9a-f]{40}"/);
       expect(lockText).toContain(`?rev=${revCommit.slice(0, 8)}#${revCommit}"`);
 
       // lock2nix cargo, online against the loopback servers
@@ -96,6 +106,7 @@ describe.each([3, 4])('Cargo.lock v%i', (lockVersion) => {
       expect(existsSync(join(vendor, '.cargo/config.toml'))).toBe(true);
       expect(readFileSync(join(vendor, 'Cargo.lock'), 'utf8')).toBe(lockText);
       vendorDir = vendor;
+      lockTextAtBuild = lockText;
       projectDir = project;
       tmpDir = tmp;
     } finally {
@@ -110,7 +121,7 @@ describe.each([3, 4])('Cargo.lock v%i', (lockVersion) => {
     const env2 = isolatedEnv(home2, { CARGO_TARGET_DIR: join(tmpDir, 'target') });
     await cargo(projectDir, env2, 'build', '--offline', '--frozen');
     const { stdout } = await run(join(tmpDir, 'target/debug/app'), []);
-    expect(stdout.trim()).toBe('ferris 1.2.0 dup crates-io dup-alt alt altcrate 0.1.0 gitcrate 42 util 42 tagged revved');
-    expect(readFileSync(join(projectDir, 'Cargo.lock'), 'utf8')).toContain(`version = ${lockVersion}\n`);
+    expect(stdout.trim()).toBe('ferris 1.2.0 dup crates-io dup-alt alt altcrate 0.1.0 gitcrate 42 util 42 tagged revved defaulted');
+    expect(readFileSync(join(projectDir, 'Cargo.lock'), 'utf8')).toBe(lockTextAtBuild);
   }, 600_000);
 });
