@@ -145,7 +145,7 @@ export function stripRoot(root: TreeDirectory): TreeDirectory {
   throw new Lock2nixError(`the single top-level entry ${JSON.stringify(displayName(name))} of the archive is a symlink; fetchzip cannot strip it`);
 }
 
-async function dumpNode(w: NarWriter, node: TreeNode, path: string, depth: number): Promise<void> {
+async function dumpNode(w: NarWriter, node: TreeNode, path: string): Promise<void> {
   switch (node.type) {
     case 'regular':
       await w.regular(node.executable, node.size, node.contents());
@@ -160,7 +160,7 @@ async function dumpNode(w: NarWriter, node: TreeNode, path: string, depth: numbe
       const names = [...node.entries.keys()].sort();
       for (const name of names) {
         w.entryStart(Buffer.from(name, 'latin1'));
-        await dumpNode(w, node.entries.get(name)!, path ? `${path}/${name}` : name, depth + 1);
+        await dumpNode(w, node.entries.get(name)!, path ? `${path}/${name}` : name);
         w.entryEnd();
       }
       w.dirEnd();
@@ -172,7 +172,7 @@ async function dumpNode(w: NarWriter, node: TreeNode, path: string, depth: numbe
 export async function dumpTreeNar(node: TreeNode, sink: NarSink): Promise<void> {
   const w = new NarWriter(sink);
   w.magic();
-  await dumpNode(w, node, '', 0);
+  await dumpNode(w, node, '');
 }
 
 export async function treeNarHashBytes(node: TreeNode, algo: HashAlgo = 'sha256'): Promise<Uint8Array> {
