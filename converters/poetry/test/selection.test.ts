@@ -1,0 +1,95 @@
+// The core builder's selection, evaluated by Nix, against `packaging` (what pip itself uses): PEP 508 markers
+// with groups on the real lock-version 2.1 lock, and wheel tags on every wheel of the real corpus.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { convertText } from '@lock2nix/core';
+import { nixEvalJson, testWithTools, TEMPLATES_DIR, TEST_PKGS } from '@lock2nix/fixtures';
+import { poetryConverter } from '../src/index.ts';
+import { packageIds } from '../src/resolve.ts';
+import { CORPUS, context, tempDir } from './support.ts';
+
+const run = promisify(execFile);
+const PY = fileURLToPath(new URL('../../../.tools/poetry/bin/python', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('./selection.py', import.meta.url));
+const TARGETS = [
+  { system: 'x86_64-linux', python: '3.10.4', glibc: '2.28', macos: '11.0' },
+  { system: 'x86_64-linux', python: '3.13.1', glibc: '2.17', macos: '11.0' },
+  { system: 'aarch64-linux', python: '3.11.9', glibc: '2.34', macos: '11.0' },
+  { system: 'aarch64-darwin', python: '3.12.2', glibc: '2.28', macos: '12.0' },
+  { system: 'x86_64-darwin', python: '3.9.18', glibc: '2.28', macos: '10.15' },
+];
+const GROUP_SETS = [['main'], ['main', 'test'], ['dev', 'typing'], ['github-actions']];
+
+let home: string;
+beforeAll(async () => { home = await tempDir('select'); });
+afterAll(async () => { await rm(home, { recursive: true, force: true }); });
+
+async function dataFile(slug: string): Promise<string> {
+  const file = join(CORPUS, slug, 'poetry.lock');
+  const text = readFileSync(file, 'utf8');
+  const ctx = await context({ offline: true, projectDir: join(home, 'none'), home });
+  try {
+    const r = await convertText(poetryConverter, file, text, ctx);
+    const out = join(home, `${slug}.nix`);
+    await writeFile(out, r.text);
+    return out;
+  } finally {
+    await ctx.close();
+  }
+}
+
+function builder(data: string, t: (typeof TARGETS)[number], extra = '{ }'): string {
+  return `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = import ${data}; system = "${t.system}"; pythonVersion = "${t.python}"; libcVersion = "${t.glibc}"; macosVersion = "${t.macos}"; } // ${extra}))`;
+}
+
+describe('selection matches packaging', () => {
+  testWithTools(['nix-instantiate', PY], 'markers and groups (lock 2.1) and wheel tags (every corpus wheel) for 5 targets', async () => {
+    await mkdir(home, { recursive: true });
+    const lockFile = join(CORPUS, 'poetry-2.1-git', 'poetry.lock');
+    const lock = poetryConverter.parse(lockFile, readFileSync(lockFile, 'utf8')).native;
+    const ids = packageIds(lock.packages);
+    const wheels = new Set<string>();
+    const slugs = ['poetry-2.1-git', 'hands-on-llms-training-2.0-large', 'hands-on-llms-streaming-2.0-legacy-source', 'poetry-2.0-category'];
+    for (const s of slugs) {
+      const l = poetryConverter.parse(join(CORPUS, s, 'poetry.lock'), readFileSync(join(CORPUS, s, 'poetry.lock'), 'utf8')).native;
+      for (const p of l.packages) for (const f of p.files) if (f.file.endsWith('.whl')) wheels.add(f.file);
+    }
+    const input = {
+      targets: TARGETS,
+      groupSets: GROUP_SETS,
+      packages: lock.packages.map((p) => ({ id: ids.get(p), groups: p.groups ?? [], markers: p.markers ?? null })),
+      wheels: [...wheels].sort(),
+    };
+    const child = run(PY, [SCRIPT], { maxBuffer: 64 * 1024 * 1024 });
+    child.child.stdin!.end(JSON.stringify(input));
+    const ref = JSON.parse((await child).stdout) as { selected: Record<string, string[]>; wheels: Record<string, string[]> };
+
+    const data = await dataFile('poetry-2.1-git');
+    await writeFile(join(home, 'wheels.json'), JSON.stringify(input.wheels));
+    for (const t of TARGETS) {
+      const got = await nixEvalJson<{ selected: Record<string, string[]>; wheels: string[] }>(`
+        let
+          b = groups: ${builder(data, t, '{ inherit groups; }')};
+          tagsOf = f: let parts = builtins.filter builtins.isString (builtins.split "-" (builtins.substring 0 (builtins.stringLength f - 4) f));
+                          n = builtins.length parts;
+                          at = i: builtins.filter builtins.isString (builtins.split "[.]" (builtins.elemAt parts i));
+                      in { python = at (n - 3); abi = at (n - 2); platform = at (n - 1); };
+          one = b [ "main" ];
+        in {
+          selected = builtins.listToAttrs (map (gs: { name = "${t.system} ${t.python} " + builtins.concatStringsSep "," gs; value = (b gs).selectedPackages; }) ${JSON.stringify(GROUP_SETS).replace(/,/g, ' ').replace(/\]\s*\[/g, '] [')});
+          wheels = builtins.filter (f: one.lib.wheelOk (tagsOf f)) (builtins.fromJSON (builtins.readFile ${join(home, 'wheels.json')}));
+        }`);
+      for (const [k, v] of Object.entries(got.selected)) expect([k, v]).toEqual([k, ref.selected[k]]);
+      expect(got.wheels.sort()).toEqual(ref.wheels[`${t.system} ${t.python}`]);
+    }
+    // the sets are not trivial: something is left out for every target, and something chosen
+    expect(Object.values(ref.selected).every((s) => s.length > 3 && s.length < lock.packages.length)).toBe(true);
+    expect(new Set(Object.entries(ref.selected).filter(([k]) => k.endsWith(' main')).map(([, v]) => v.join())).size).toBeGreaterThan(3);
+    expect(Object.values(ref.wheels).every((w) => w.length > 20 && w.length < wheels.size)).toBe(true);
+  }, 600_000);
+});
