@@ -24,6 +24,8 @@ export interface NugetConfig {
   sources: ConfigSource[];
   /** by source key */
   credentials: Map<string, Credential>;
+  /** packageSourceMapping: source key → id patterns (`Contoso.*`, `*`, exact ids); empty when not used */
+  mapping: Map<string, string[]>;
   warnings: string[];
 }
 
@@ -82,6 +84,7 @@ export async function readNugetConfig(files: string[], env: Record<string, strin
   let sources: ConfigSource[] = [];
   const disabled = new Set<string>();
   const credentials = new Map<string, Credential>();
+  const mapping = new Map<string, string[]>();
   const warnings: string[] = [];
   for (const file of files) {
     const text = await readFile(file, 'utf8');
@@ -122,6 +125,16 @@ export async function readNugetConfig(files: string[], env: Record<string, strin
             else disabled.delete(a.key);
           }
         }
+      } else if (tag === 'packageSourceMapping') {
+        for (const item of items) {
+          const t = tagOf(item);
+          const a = item[':@'] ?? {};
+          if (t === 'clear') mapping.clear();
+          else if (t === 'packageSource' && a.key) {
+            const patterns = children(item, 'packageSource').flatMap((pkg) => (tagOf(pkg) === 'package' && pkg[':@']?.pattern ? [pkg[':@'].pattern] : []));
+            mapping.set(a.key, [...(mapping.get(a.key) ?? []), ...patterns]);
+          }
+        }
       } else if (tag === 'packageSourceCredentials') {
         for (const sourceNode of items) {
           const name = tagOf(sourceNode);
@@ -148,5 +161,34 @@ export async function readNugetConfig(files: string[], env: Record<string, strin
     const parts = Object.fromEntries(v.split(';').map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i).trim().toLowerCase(), kv.slice(i + 1)]; }));
     if (parts.username !== undefined && parts.password !== undefined) credentials.set(s.key, { username: parts.username, password: parts.password });
   }
-  return { files, sources: sources.filter((s) => !disabled.has(s.key)), credentials, warnings };
+  return { files, sources: sources.filter((s) => !disabled.has(s.key)), credentials, mapping, warnings };
+}
+
+/**
+ * packageSourceMapping: the source keys a package id may come from. The most specific matching pattern wins
+ * (an exact id over any prefix, a longer prefix over a shorter one); undefined when no mapping is configured.
+ */
+export function mappedSources(mapping: Map<string, string[]>, id: string): Set<string> | undefined {
+  if (mapping.size === 0) return undefined;
+  const lid = id.toLowerCase();
+  let best = -1;
+  let keys = new Set<string>();
+  for (const [key, patterns] of mapping) {
+    for (const pattern of patterns) {
+      const pat = pattern.toLowerCase();
+      let score = -1;
+      if (pat.endsWith('*')) {
+        if (lid.startsWith(pat.slice(0, -1))) score = pat.length - 1;
+      } else if (pat === lid) {
+        score = Number.MAX_SAFE_INTEGER;
+      }
+      if (score > best) {
+        best = score;
+        keys = new Set([key]);
+      } else if (score === best && score >= 0) {
+        keys.add(key);
+      }
+    }
+  }
+  return keys;
 }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { FetchError, HashMismatchError, UsageError, hexToSri, storeName, type Artifact, type ConvertContext, type NixData, type Resolved } from '@lock2nix/core';
 import { nupkgContentHash } from './content-hash.ts';
 import { NUGET_ORG_FLAT_CONTAINER, NUGET_ORG_SERVICE_INDEX, NUGET_ORG_SOURCES, PACKAGE_BASE_ADDRESS_TYPES } from './defaults.ts';
-import { findConfigFiles, readNugetConfig, type Credential, type NugetConfig } from './nuget-config.ts';
+import { findConfigFiles, mappedSources, readNugetConfig, type Credential, type NugetConfig } from './nuget-config.ts';
 import type { NugetPlan, PlannedPackage } from './schema.ts';
 
 export interface Feed {
@@ -189,13 +189,20 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
   const artifacts: Artifact[] = await Promise.all(
     plan.packages.map(async (p): Promise<Artifact> => {
       let candidates = usable;
-      if (usable.length > 1 && !ctx.offline) {
+      const allowed = mappedSources(config.mapping, p.id);
+      if (allowed) {
+        candidates = usable.filter((f) => f.key !== undefined && allowed.has(f.key));
+        if (candidates.length === 0 && !ctx.offline) {
+          throw new UsageError(`${file}: packageSourceMapping in nuget.config (${config.files.join(', ')}) allows ${p.id} from ${allowed.size ? [...allowed].sort().join(', ') : 'no source'}, and no such feed is configured`);
+        }
+      }
+      if (candidates.length > 1 && !ctx.offline) {
         // One feed after the other, as restore does: a later feed is asked only when the earlier ones lack
         // the package, or serve one whose content hash is not the lockfile's (two feeds with different
         // packages under one id and version: restore took it from the other feed).
         let chosen: Feed | undefined;
         const differing: { feed: Feed; error: HashMismatchError }[] = [];
-        for (const feed of usable) {
+        for (const feed of candidates) {
           if (!(await feedHas(feed, p, ctx))) continue;
           const url = packageUrl(feed, p);
           if (!p.contentHash || !url) {
@@ -213,7 +220,7 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
         }
         if (!chosen && differing.length) throw differing[0]!.error;
         if (!chosen) {
-          throw new FetchError(usable[0]!.source, `${p.id} ${p.version} is on none of the feeds ${usable.map((f) => f.source).join(', ')}${localSources.length ? ` (local sources are not read: ${localSources.join(', ')})` : ''}`, { pkg: `${p.id} ${p.version}` });
+          throw new FetchError(candidates[0]!.source, `${p.id} ${p.version} is on none of the feeds ${candidates.map((f) => f.source).join(', ')}${localSources.length ? ` (local sources are not read: ${localSources.join(', ')})` : ''}`, { pkg: `${p.id} ${p.version}` });
         }
         for (const d of differing) {
           raceWarnings.push(`${p.id} ${p.version}: feed ${d.feed.source} serves a different package under this id and version (its content hash is not the lockfile's); taken from ${chosen.source}, whose package matches`);

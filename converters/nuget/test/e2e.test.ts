@@ -245,6 +245,15 @@ describe('verification', () => {
       expect(byName.get('Fixture.Private')!.pin?.hash).toBe(privFeed.get('Fixture.Private', '1.0.0').fileSha256);
       expect(r.text).not.toContain(password);
       expect(r.text).not.toContain(Buffer.from(`ci:${password}`).toString('base64'));
+      // packageSourceMapping: Fixture.Core mapped to the private feed comes from there, whatever the order
+      await writeFile(
+        join(proj, 'nuget.config'),
+        `<configuration>\n  <packageSources>\n    <add key="public" value="${feed.serviceIndex}" />\n    <add key="private feed" value="${privFeed.serviceIndex}" />\n  </packageSources>\n  <packageSourceMapping>\n    <packageSource key="public">\n      <package pattern="*" />\n    </packageSource>\n    <packageSource key="private feed">\n      <package pattern="Fixture.Core" />\n      <package pattern="Fixture.Private*" />\n    </packageSource>\n  </packageSourceMapping>\n  <packageSourceCredentials>\n    <private_x0020_feed>\n      <add key="Username" value="ci" />\n      <add key="ClearTextPassword" value="%FEED_PASSWORD%" />\n    </private_x0020_feed>\n  </packageSourceCredentials>\n</configuration>\n`,
+      );
+      const mapped = await convert(file, { cache: join(work, 'cache-mapped'), env: { FEED_PASSWORD: password } });
+      const src = Object.fromEntries(mapped.artifacts.map((a) => [a.name, a.source.name]));
+      expect(src).toEqual({ 'Fixture.Core': 'private feed', 'Fixture.Json': 'public', 'Fixture.Private': 'private feed' });
+      expect(mapped.artifacts.find((a) => a.name === 'Fixture.Core')!.pin?.hash).toBe(privFeed.get('Fixture.Core', '1.0.0').fileSha256);
       // without the password the private feed refuses, and the message says where credentials go
       const denied = await convert(file, { cache: join(work, 'cache-denied') }).catch((e: unknown) => e as Error);
       expect(String(denied)).toContain('HTTP 401');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LockfileError } from '@lock2nix/core';
-import { decodeXmlName, findConfigFiles, readNugetConfig } from '../src/nuget-config.ts';
+import { decodeXmlName, findConfigFiles, mappedSources, readNugetConfig } from '../src/nuget-config.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -72,4 +72,21 @@ test('a broken nuget.config is a LockfileError naming it', async () => {
   const bad = join(root, 'bad.config');
   await writeFile(bad, '<configuration><packageSources><add key="x"</configuration>');
   await expect(readNugetConfig([bad], {})).rejects.toBeInstanceOf(LockfileError);
+});
+
+test('packageSourceMapping: the most specific pattern decides', async () => {
+  const f = join(root, 'mapping.config');
+  await writeFile(f, `<configuration>
+  <packageSourceMapping>
+    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+    <packageSource key="contoso"><package pattern="Contoso.*" /><package pattern="Special.Lib" /></packageSource>
+    <packageSource key="contoso-ui"><package pattern="Contoso.UI.*" /></packageSource>
+  </packageSourceMapping>
+</configuration>`);
+  const { mapping } = await readNugetConfig([f], {});
+  expect(mappedSources(mapping, 'Newtonsoft.Json')).toEqual(new Set(['nuget.org']));
+  expect(mappedSources(mapping, 'contoso.core')).toEqual(new Set(['contoso']));
+  expect(mappedSources(mapping, 'Contoso.UI.Buttons')).toEqual(new Set(['contoso-ui']));
+  expect(mappedSources(mapping, 'Special.Lib')).toEqual(new Set(['contoso']));
+  expect(mappedSources(new Map(), 'Anything')).toBeUndefined();
 });
