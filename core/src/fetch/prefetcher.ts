@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { FetchError, HashMismatchError, Lock2nixError, UsageError } from '../errors.ts';
 import { hexToSri } from '../hash/encode.ts';
 import { silentReporter, type Reporter } from '../report.ts';
@@ -90,7 +90,7 @@ export class HttpPrefetcher implements Prefetcher {
   private readonly queue: PQueue;
   /** git clones and unpacking: CPU and disk heavy, fewer at once */
   private readonly heavy: PQueue;
-  private readonly agent: Agent;
+  private readonly agent: Dispatcher;
   private readonly opts: PrefetcherOptions;
   private readonly reporter: Reporter;
   private readonly auth: [string, Record<string, string>][] = [];
@@ -116,13 +116,16 @@ export class HttpPrefetcher implements Prefetcher {
     this.maxDelayMs = opts.maxDelayMs ?? 60_000;
     this.maxRedirects = opts.maxRedirects ?? 20;
     this.reporter = opts.reporter ?? silentReporter;
-    this.agent = new Agent({
+    const agentOpts = {
       keepAliveTimeout: 10_000,
       connections: concurrency,
       connect: { timeout: this.timeoutMs },
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
-    });
+    };
+    // like curl (and so fetchurl), honour http_proxy/https_proxy/no_proxy when set
+    const env = process.env;
+    this.agent = env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY ? new EnvHttpProxyAgent(agentOpts) : new Agent(agentOpts);
   }
 
   authorize(urlPrefix: string, headers: Record<string, string>): void {
@@ -379,6 +382,7 @@ export class HttpPrefetcher implements Prefetcher {
 
   async git(req: GitRequest): Promise<FetchedTree> {
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(req.rev)) throw new UsageError(`${req.pkg}: git revision must be a full commit id, not ${JSON.stringify(req.rev)}`);
+    if (req.url.startsWith('-') || /^ext::/i.test(req.url)) throw new UsageError(`${req.pkg}: refusing the git URL ${JSON.stringify(redactUrl(req.url))}`);
     return this.once(`git\0${req.url}\0${req.rev}\0${req.submodules}`, () =>
       this.heavy.add(() => fetchGitTree(this.cache, req, { offline: Boolean(this.opts.offline), reporter: this.reporter, retries: this.retries, backoffMs: this.backoffMs, maxDelayMs: this.maxDelayMs, timeoutMs: this.timeoutMs, ...(this.opts.signal ? { signal: this.opts.signal } : {}) })) as Promise<FetchedTree>,
     );
