@@ -67,7 +67,9 @@ export async function resolveCargo(lock: ParsedLock<CargoLock>, ctx: ConvertCont
       return;
     }
     const token = name ? cfg.tokens.get(name) : undefined;
-    dls.set(key, await readRegistryConfig(protocol, index, token, ctx));
+    const rc = await readRegistryConfig(protocol, index, token, ctx);
+    dls.set(key, rc);
+    if (rc.authRequired) warnings.push(`${what} requires authentication for downloads: Nix's fetchers need credentials for ${rc.dl.replace(/\{.*$/, '')} too (a netrc file)`);
   };
   const tasks: Promise<void>[] = [];
   for (const { source: s } of [...sources.values()].sort((a, b) => (a.dir < b.dir ? -1 : 1))) {

@@ -92,6 +92,9 @@ describe.each([3, 4, 2])('Cargo.lock v%i', (lockVersion) => {
       const out = join(project, 'lock2nix');
       const r = await run(process.execPath, [CLI, 'cargo', '--cache-dir', join(tmp, 'cache'), '--quiet'], { cwd: project, env: { ...env, HOME: tmp } });
       expect(r.stderr).toBe('');
+      // lock2nix downloaded (and checked) every crate, as itself
+      expect(crates.downloads.length + alt.downloads.length).toBe(5);
+      for (const d of [...crates.downloads, ...alt.downloads]) expect(d.userAgent).toMatch(/^lock2nix\//);
       const data = readFileSync(join(out, 'cargo.nix'), 'utf8');
       // the same name and version from two sources, each in its own folder
       expect(data.match(/"[a-z0-9-]+\/dup-1\.0\.0" = \{/g)).toHaveLength(2);

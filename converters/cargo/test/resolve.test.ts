@@ -55,6 +55,7 @@ describe('alternative registries', () => {
     expect(a.pin).toEqual({ hash: hexToSri('sha256', c.cksum), by: 'download' });
     expect((r.meta as Record<string, NixData>).registries).toEqual({ corp: priv.configIndex });
     expect(r.text).not.toContain('s3cret');
+    expect(r.warnings.join('\n')).toMatch(/registry corp requires authentication for downloads/);
   });
 
   test('without the token the registry refuses, and the error says where a token goes', async () => {
