@@ -2,13 +2,25 @@
 //   dist/index.js            the entry point, ESM, every dependency inside
 //   dist/templates/lib/*.nix  the core builders lock2nix copies into the user's output folder
 // `node action/build.ts --out DIR` writes elsewhere (the dist test builds into a temporary folder and compares).
+// `node action/build.ts --rev HEAD` bundles the workspace sources as committed in that revision, not as they
+// are in the working tree (in a shared checkout, other people's unfinished edits stay out of dist/).
+import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+
+/** A workspace file's text: from the working tree, or as committed in `rev`. */
+async function source(path: string, rev: string | undefined): Promise<string> {
+  if (!rev) return readFile(path, 'utf8');
+  const rel = relative(ROOT, path).split(sep).join('/');
+  return (await run('git', ['show', `${rev}:${rel}`], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })).stdout;
+}
 
 /** Where lock2nix finds templates/: next to the bundle, not through node_modules (there are none). */
 function templatesNextToBundle(path: string, src: string): string {
@@ -18,15 +30,16 @@ function templatesNextToBundle(path: string, src: string): string {
 }
 
 /**
- * Workspace sources that load a CommonJS package with `createRequire(import.meta.url)('pkg')` get a static
- * import instead, so the package ends up inside the bundle.
+ * Workspace sources are read here (from the working tree or a revision). Those that load a CommonJS package
+ * with `createRequire(import.meta.url)('pkg')` get a static import instead, so the package ends up inside the
+ * bundle.
  */
-const staticRequires: Plugin = {
-  name: 'static-requires',
+const workspaceSources = (rev: string | undefined): Plugin => ({
+  name: 'workspace-sources',
   setup(b) {
-    b.onLoad({ filter: /[\\/](core|cli|converters[\\/][^\\/]+)[\\/]src[\\/].+\.m?[tj]s$/ }, async (args) => {
+    b.onLoad({ filter: /[\\/](core|cli|action|converters[\\/][^\\/]+)[\\/]src[\\/].+\.m?[tj]s$/ }, async (args) => {
       if (args.path.includes('node_modules')) return undefined;
-      let src = await readFile(args.path, 'utf8');
+      let src = await source(args.path, rev);
       if (/cli[\\/]src[\\/]project\.ts$/.test(args.path)) src = templatesNextToBundle(args.path, src);
       // a script's "am I the main module?" check compares import.meta.url with argv[1]; in the bundle every
       // module's import.meta.url is the bundle's, so make that comparison false
@@ -40,7 +53,7 @@ const staticRequires: Plugin = {
       return { contents: imports.length ? `${imports.join('\n')}\n${src}` : src, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
     });
   },
-};
+});
 
 /**
  * Optional dependencies of third-party packages that are not installed (e.g. the HTTP client @yarnpkg/core
@@ -58,7 +71,7 @@ const optionalMissing: Plugin = {
   },
 };
 
-export async function buildAction(outDir: string): Promise<void> {
+export async function buildAction(outDir: string, opts: { rev?: string } = {}): Promise<void> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await build({
@@ -73,7 +86,7 @@ export async function buildAction(outDir: string): Promise<void> {
     target: 'node24',
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [staticRequires, optionalMissing],
+    plugins: [workspaceSources(opts.rev), optionalMissing],
     // CommonJS dependencies inside an ES module bundle still use require, __filename and __dirname
     banner: {
       js: [
@@ -86,15 +99,23 @@ export async function buildAction(outDir: string): Promise<void> {
     },
   });
   await mkdir(join(outDir, 'templates'), { recursive: true });
-  await cp(join(ROOT, 'templates/lib'), join(outDir, 'templates/lib'), { recursive: true, filter: (p) => !p.includes('node_modules') });
+  if (opts.rev) {
+    const names = (await run('git', ['ls-tree', '-r', '--name-only', opts.rev, 'templates/lib/'], { cwd: ROOT })).stdout.split('\n').filter(Boolean);
+    for (const n of names) {
+      const dest = join(outDir, 'templates', n.slice('templates/'.length));
+      await mkdir(dirname(dest), { recursive: true });
+      await writeFile(dest, await source(join(ROOT, n), opts.rev));
+    }
+  } else {
+    await cp(join(ROOT, 'templates/lib'), join(outDir, 'templates/lib'), { recursive: true, filter: (p) => !p.includes('node_modules') });
+  }
   await writeFile(join(outDir, 'templates/package.json'), `${JSON.stringify({ name: '@lock2nix/templates', private: true }, null, 2)}\n`);
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { out: { type: 'string' }, rev: { type: 'string' } } });
   const out = values.out ?? join(ROOT, 'dist');
-  await buildAction(out);
-  process.stdout.write(`built ${join(out, 'index.js')}\n`);
-  void dirname;
+  await buildAction(out, values.rev ? { rev: values.rev } : {});
+  process.stdout.write(`built ${join(out, 'index.js')}${values.rev ? ` from ${values.rev}` : ''}\n`);
 }

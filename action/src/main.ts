@@ -8,8 +8,9 @@ export async function main(): Promise<void> {
   try {
     const inputs = parseInputs((name) => core.getInput(name));
     core.setSecret(inputs.token);
-    const outputs = await runAction(inputs, { env: process.env, log: { info: (m) => core.info(m), warning: (m) => core.warning(m) } });
+    const { outputs, summary } = await runAction(inputs, { env: process.env, log: { info: (m) => core.info(m), warning: (m) => core.warning(m) } });
     for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v);
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary).write();
   } catch (e) {
     core.setFailed(e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
   }

@@ -23,6 +23,12 @@ export interface ActionOutputs {
   'changed-pins': string;
 }
 
+export interface ActionResult {
+  outputs: ActionOutputs;
+  /** Markdown for the job summary: what changed and what the action did */
+  summary: string;
+}
+
 export interface ActionLog {
   info(message: string): void;
   warning(message: string): void;
@@ -71,7 +77,31 @@ function reporterFor(log: ActionLog): Reporter {
   };
 }
 
-export async function runAction(inputs: ActionInputs, { env, log }: ActionEnv): Promise<ActionOutputs> {
+/**
+ * The update branch is rebuilt and force-pushed on every run. Refuse when that would discard work: the branch
+ * must be one commit, made by this action's committer, on top of a commit the base already has.
+ */
+async function refuseForeignCommits(git: Git, remote: string, head: string, inputs: ActionInputs): Promise<void> {
+  const committer = await git.run(['log', '-1', '--format=%ce', remote]);
+  const parentOk = await git.run(['merge-base', '--is-ancestor', `${remote}^`, head]).then(() => true, () => false);
+  if (committer !== inputs.committer.email || !parentOk) {
+    throw new UsageError(
+      `${inputs.branch} has commits that this action did not make (head ${remote.slice(0, 12)}, committed by ${committer}); ` +
+        'rebuilding it would discard them. Merge or move them elsewhere and delete the branch, or set another branch.',
+    );
+  }
+}
+
+export async function runAction(inputs: ActionInputs, environment: ActionEnv): Promise<ActionResult> {
+  let markdown = '';
+  const outputs = await act(inputs, environment, (md) => (markdown = md));
+  const what = outputs['pull-request-operation'] === 'none'
+    ? 'No pull request was created, updated or closed.'
+    : `Pull request [#${outputs['pull-request-number']}](${outputs['pull-request-url']}) was ${outputs['pull-request-operation']}.`;
+  return { outputs, summary: `${markdown}\n${what}\n` };
+}
+
+async function act(inputs: ActionInputs, { env, log }: ActionEnv, setSummary: (md: string) => void): Promise<ActionOutputs> {
   const cwd = resolve(env.GITHUB_WORKSPACE ?? process.cwd(), inputs.workingDirectory);
   const repo = repoFromEnv(env);
   const gh = new GitHub({ token: inputs.token, baseUrl: env.GITHUB_API_URL || 'https://api.github.com', repo });
@@ -90,6 +120,7 @@ export async function runAction(inputs: ActionInputs, { env, log }: ActionEnv): 
   }
   const changed = await git.changedPaths(relative(top, outDir) || '.');
   log.info(`lock2nix: ${summaryLine(report)}; ${changed.length} file(s) changed`);
+  setSummary(formatMarkdown(report));
   const base: ActionOutputs = {
     'pull-request-number': '', 'pull-request-url': '', 'pull-request-operation': 'none', 'pull-request-branch': '',
     'pull-request-head-sha': '', 'changed-files': changed.join('\n'), 'changed-pins': JSON.stringify(toJson(report)),
@@ -134,6 +165,7 @@ export async function runAction(inputs: ActionInputs, { env, log }: ActionEnv): 
   let pushed = true;
   if (remote) {
     await git.fetchBranch(inputs.branch);
+    await refuseForeignCommits(git, remote, parent, inputs);
     const sameTree = (await git.treeOf(remote)) === built.tree;
     const sameParent = (await git.run(['rev-parse', `${remote}^`]).catch(() => '')) === parent;
     if (sameTree && sameParent) {

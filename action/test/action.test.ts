@@ -60,6 +60,8 @@ describe('the GitHub Action (pull-request mode)', () => {
     expect(pr.body).toContain('GITHUB_TOKEN');
     expect(pr.labels).toEqual(['dependencies', 'nix']);
     expect(await git(s.work, 'log', '-1', '--format=%an <%ae>%n%B', head!)).toContain('- cargo: libc 0.2.182 -> 0.2.186 (upgraded)');
+    expect(r.summary).toContain('| cargo | upgraded | libc | 0.2.182 | 0.2.186 |');
+    expect(r.summary).toContain(`Pull request [#${pr.number}]`);
     expect(JSON.parse(r.outputs['changed-pins']!).summary).toEqual({ added: 0, removed: 0, upgraded: 1, downgraded: 0, changed: 0 });
   });
 
@@ -81,6 +83,25 @@ describe('the GitHub Action (pull-request mode)', () => {
     expect(r.outputs['changed-files']!.split('\n')).toEqual(['lock2nix/cargo.nix', 'lock2nix/yarn.nix']);
     const head = await s.remoteRef(BRANCH);
     expect(await git(s.work, 'rev-parse', `${head}^`)).toBe(await s.remoteRef('main'));
+  });
+
+  test('commits someone else pushed onto the update branch are not thrown away', async () => {
+    const head = (await s.remoteRef(BRANCH))!;
+    await git(s.work, 'fetch', '-q', 'origin', BRANCH);
+    await git(s.work, 'checkout', '-q', '-b', 'fixup', 'FETCH_HEAD');
+    await writeFile(join(s.work, 'NOTES.md'), 'a reviewer\'s note\n');
+    await git(s.work, 'add', 'NOTES.md');
+    await git(s.work, 'commit', '-q', '-m', 'note');
+    await git(s.work, 'push', '-q', 'origin', `fixup:${BRANCH}`);
+    const foreign = await s.remoteRef(BRANCH);
+    await git(s.work, 'checkout', '-q', 'main');
+    const r = await s.action(inputs);
+    expect(r.code).not.toBe(0);
+    expect(r.log).toContain(`${BRANCH} has commits that this action did not make`);
+    expect(await s.remoteRef(BRANCH)).toBe(foreign);
+    // put the branch back as the action left it
+    await git(s.work, 'push', '-q', '-f', 'origin', `${head}:refs/heads/${BRANCH}`);
+    await git(s.work, 'branch', '-q', '-D', 'fixup');
   });
 
   test('running again with nothing new changes nothing', async () => {

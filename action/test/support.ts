@@ -37,7 +37,7 @@ export interface Sandbox {
   /** a branch's commit on the remote, or undefined */
   remoteRef(branch: string): Promise<string | undefined>;
   /** run the entry point; returns its outputs, exit code and everything it printed */
-  action(inputs: Record<string, string>, env?: Record<string, string>): Promise<{ outputs: Record<string, string>; code: number; log: string }>;
+  action(inputs: Record<string, string>, env?: Record<string, string>): Promise<{ outputs: Record<string, string>; code: number; log: string; summary: string }>;
   close(): Promise<void>;
 }
 
@@ -83,10 +83,11 @@ export async function sandbox(): Promise<Sandbox> {
     async action(inputs, env = {}) {
       const outFile = join(dir, `output-${Date.now()}-${Math.random().toString(36).slice(2)}`);
       await writeFile(outFile, '');
+      await writeFile(`${outFile}.summary`, '');
       const vars: Record<string, string> = {
         PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
         GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'octo/demo', GITHUB_API_URL: gh.url, GITHUB_SERVER_URL: 'https://github.invalid',
-        GITHUB_WORKSPACE: work, GITHUB_OUTPUT: outFile, RUNNER_TEMP: dir, XDG_CACHE_HOME: join(dir, 'cache'),
+        GITHUB_WORKSPACE: work, GITHUB_OUTPUT: outFile, GITHUB_STEP_SUMMARY: `${outFile}.summary`, RUNNER_TEMP: dir, XDG_CACHE_HOME: join(dir, 'cache'),
         ...env,
       };
       for (const [k, v] of Object.entries({ token: TOKEN, ...inputs })) vars[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
@@ -103,7 +104,7 @@ export async function sandbox(): Promise<Sandbox> {
       // the next job starts from a clean checkout, as on a runner
       await git(work, 'reset', '-q', '--hard');
       await git(work, 'clean', '-qfd');
-      return { outputs: parseOutputFile(await readFile(outFile, 'utf8')), code, log };
+      return { outputs: parseOutputFile(await readFile(outFile, 'utf8')), code, log, summary: await readFile(`${outFile}.summary`, 'utf8') };
     },
     async close() {
       await gh.close();
