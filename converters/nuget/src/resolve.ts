@@ -16,6 +16,8 @@ export interface Feed {
   protocol: 'v3' | 'v2';
   /** v3: the flat container base address (ends in `/`); v2: the feed URL without a trailing `/`; undefined: unknown (offline) */
   base?: string;
+  /** credentials for this feed's URLs (service index and flat container), used by the prefetcher only */
+  cred?: Credential;
 }
 
 /** The .NET runtime identifier of the machine that will build, e.g. `linux-x64`; override with LOCK2NIX_NUGET_RID. */
@@ -59,10 +61,6 @@ function splitUserInfo(url: string): { url: string; cred?: Credential } {
 
 function basicAuth(c: Credential): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` };
-}
-
-function origin(url: string): string {
-  return `${new URL(url).origin}/`;
 }
 
 /**
@@ -139,14 +137,19 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
     if (seen.has(norm)) {
       const f = feeds.find((x) => x.source.toLowerCase().replace(/\/+$/, '') === norm);
       if (f && key && !f.key) f.key = key;
+      if (f && !f.cred && (inUrl ?? cred)) {
+        f.cred = inUrl ?? cred;
+        ctx.prefetcher.authorize(f.source, basicAuth(f.cred!));
+      }
       return;
     }
     seen.add(norm);
     const protocol: Feed['protocol'] = protocolVersion === '3' || /\.json$/i.test(new URL(url).pathname) ? 'v3' : 'v2';
-    const feed: Feed = { source: url, protocol, ...(key ? { key } : {}) };
-    feeds.push(feed);
     const c = inUrl ?? cred;
-    if (c) ctx.prefetcher.authorize(origin(url), basicAuth(c));
+    const feed: Feed = { source: url, protocol, ...(key ? { key } : {}), ...(c ? { cred: c } : {}) };
+    feeds.push(feed);
+    // only this feed's own URLs get its credentials (two feeds on one host may have different ones)
+    if (c) ctx.prefetcher.authorize(url, basicAuth(c));
   };
   const configByUrl = new Map(config.sources.map((s) => [s.url.toLowerCase().replace(/\/+$/, ''), s]));
   for (const s of plan.sources) {
@@ -173,9 +176,8 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
           return;
         }
         f.base = base;
-        const cred = f.key ? config.credentials.get(f.key) : undefined;
-        if (cred && origin(f.base) !== origin(f.source)) ctx.prefetcher.authorize(origin(f.base), basicAuth(cred));
       }
+      if (f.cred && f.base) ctx.prefetcher.authorize(f.protocol === 'v2' ? `${f.base}/` : f.base, basicAuth(f.cred));
     }),
   );
   for (const s of unknownOffline.sort()) warnings.push(`offline: the service index of feed ${s} is not in the download cache, so its packages have no URL here; run lock2nix without --offline once`);
