@@ -188,7 +188,7 @@ let
       (let mac = match "macosx_([0-9]+)_([0-9]+)_(.+)" plat; in
         mac != null
         && vcmp "${builtins.elemAt mac 0}.${builtins.elemAt mac 1}" macosVersion <= 0
-        && (let a = builtins.elemAt mac 2; in a == wheelArch || a == "universal2" || (wheelArch == "x86_64" && elem a [ "intel" "universal" "fat64" "fat3" ])))
+        && (let a = builtins.elemAt mac 2; in a == wheelArch || a == "universal2" || (wheelArch == "x86_64" && elem a [ "intel" "universal" "fat64" "fat32" ])))
     else false;
   wheelOk = tags: any (py: any (abi: pyAbiOk py abi) tags.abi) tags.python && any platOk tags.platform;
 
@@ -261,4 +261,6 @@ wheelhouse // {
   inherit install requirements;
   selectedPackages = selectedIds;
   files = map (a: a.cachePath) wheelhouseFiles;
+  # the selection rules, for tests and for users who want to ask "why"
+  lib = { inherit env evalMarker wheelOk; };
 }
