@@ -202,7 +202,7 @@ describe('prefetcher: resuming with Range', () => {
       res.writeHead(200, { 'content-length': body.length, etag: `"v${n}"`, 'accept-ranges': 'bytes' });
       if (n === 1) {
         res.write(body.subarray(0, 1000));
-        setTimeout(() => res.socket?.destroy(), 20);
+        setTimeout(() => res.socket?.destroy(), 100);
       } else {
         res.end(body);
       }
@@ -219,7 +219,7 @@ describe('prefetcher: resuming with Range', () => {
       if (n === 1) {
         res.writeHead(200, { 'content-length': body.length, etag: '"x"', 'accept-ranges': 'bytes' });
         res.write(body.subarray(0, 5000));
-        setTimeout(() => res.socket?.destroy(), 20);
+        setTimeout(() => res.socket?.destroy(), 100);
       } else if (req.headers.range) {
         res.writeHead(206, { 'content-length': body.length - 10, 'content-range': `bytes 10-${body.length - 1}/${body.length}`, etag: '"x"' });
         res.end(body.subarray(10));

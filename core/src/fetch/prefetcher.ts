@@ -258,26 +258,32 @@ export class HttpPrefetcher implements Prefetcher {
       if (append) await pipeline(createReadStream(tmp, { start: 0, end: p!.bytes - 1 }), hasher);
       // opened before streaming, so the file exists (and the finally below removes it) whatever happens next
       const fh = await open(tmp, append ? 'r+' : 'wx');
+      if (append) await fh.truncate(p!.bytes);
       const cl = header(res.headers, 'content-length');
       const encoded = header(res.headers, 'content-encoding') !== undefined && header(res.headers, 'content-encoding') !== 'identity';
+      // sequential writes: when the body fails, the file holds exactly the bytes hashed so far
       try {
-        await pipeline(
-          res.body,
-          async function* (src: AsyncIterable<Uint8Array>) {
-            for await (const chunk of src) {
-              hasher.update(chunk);
-              yield chunk;
+        try {
+          let pos = append ? p!.bytes : 0;
+          for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+            hasher.update(chunk);
+            let off = 0;
+            while (off < chunk.length) {
+              const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, pos);
+              off += bytesWritten;
+              pos += bytesWritten;
             }
-          },
-          fh.createWriteStream({ start: append ? p!.bytes : 0 }),
-        );
+          }
+        } finally {
+          await fh.close();
+        }
       } catch (e) {
         if (this.opts.signal?.aborted) throw e;
         const err = e as NodeJS.ErrnoException;
         if (err.syscall && !retryableError(e)) throw e; // a local disk error: no retry helps
         const validator = append ? p!.validator : validatorOf(res.headers);
         const total = append ? p!.total : Number(cl);
-        const have = (await stat(tmp)).size;
+        const have = hasher.size;
         if (validator && cl !== undefined && !encoded && have > 0 && have < total && (append || header(res.headers, 'accept-ranges') === 'bytes')) {
           state.partial = { tmp, bytes: have, validator, total };
           keep = true;
