@@ -15,4 +15,5 @@ export interface TarEntry {
   data: Buffer;
 }
 export function tarEntries(input: Uint8Array): Generator<TarEntry>;
-export function tgzToZip(tgz: Uint8Array, spec: ZipSpec): Buffer;
+/** `libzipSyncPath`: @yarnpkg/libzip's lib/libzipSync.js, needed for compressed levels */
+export function tgzToZip(tgz: Uint8Array, spec: ZipSpec, libzipSyncPath?: string): Buffer;

@@ -7,6 +7,8 @@
 import { LockfileError, storeName, type Artifact, type ConvertContext, type NixData } from '@lock2nix/core';
 import { cloneUrl, isCommit } from './git.ts';
 import type { BerryEntry, BerryLock } from './schema.ts';
+import { parseIntegrity } from './integrity.ts';
+import { LIBZIP_INTEGRITY, LIBZIP_NAME, LIBZIP_VERSION } from './libzip.ts';
 import { authHeaders, readBerrySettings, type BerrySettings } from './yarnrc.ts';
 
 type StructUtils = typeof import('@yarnpkg/core').structUtils;
@@ -174,6 +176,23 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
   }
   if (oldChecksums > 0) {
     warnings.push(`${oldChecksums} checksums are of Yarn 2/3 cache zips (cacheKey ${lock.cacheKey}), which lock2nix cannot rebuild byte for byte: the tarballs are pinned by download, those checksums are not verified. Run \`yarn install\` with Yarn 4 to migrate the lockfile.`);
+  }
+  // deflated zips need Yarn's libzip in the builder: one more pinned download
+  // (LOCK2NIX_YARN_LIBZIP_URL: the same package from elsewhere, pinned by download instead)
+  const zipLevel = (a: Artifact) => (a.meta as { zip?: ZipMeta } | undefined)?.zip?.level;
+  if (artifacts.some((a) => zipLevel(a) !== undefined && zipLevel(a) !== 0)) {
+    const override = ctx.env.LOCK2NIX_YARN_LIBZIP_URL;
+    const url = override ?? `${settings.registry}/${LIBZIP_NAME}/-/libzip-${LIBZIP_VERSION}.tgz`;
+    artifacts.push({
+      key: `lock2nix-tool:${LIBZIP_NAME}@${LIBZIP_VERSION}`,
+      name: LIBZIP_NAME,
+      version: LIBZIP_VERSION,
+      source: { kind: 'registry', url: settings.registry },
+      fetch: { type: 'file', urls: [url], name: storeName(`yarnpkg-libzip-${LIBZIP_VERSION}.tgz`) },
+      hashes: override ? [] : parseIntegrity(LIBZIP_INTEGRITY)!.hashes.map((h) => ({ ...h, meaning: 'file' as const, field: 'lock2nix (pnpm-lock.yaml)' })),
+      cachePath: `.lock2nix/yarnpkg-libzip-${LIBZIP_VERSION}.tgz`,
+      meta: { tool: 'libzip' },
+    });
   }
   const meta: NixData = { flavour: 'berry', lockVersion: lock.version, cacheKey: lock.cacheKey };
   return { artifacts, meta, warnings };

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { nixBuildExpr, startServer, testWithTools } from '@lock2nix/fixtures';
-import { addNpmRegistry } from '../../../fixtures/src/registries/npm.ts';
+import { addNpmRegistry, makeTgz } from '../../../fixtures/src/registries/npm.ts';
+import { installedLibzipSync } from '../src/libzip.ts';
 import { builderExpr } from './helpers.ts';
 import { copyProject, lock2nix, sealedEnv, tempHome, YARN4, yarn } from './tools.ts';
 
@@ -18,7 +19,8 @@ async function chmodTree(dir: string): Promise<void> {
 }
 
 describe('yarn berry end to end', () => {
-  testWithTools(['nix-build'], 'Yarn 4 lockfile -> lock2nix -> nix-build cache -> yarn install --immutable, network off', async () => {
+  for (const compression of ['0', 'mixed'] as const)
+  testWithTools(['nix-build'], `Yarn 4 lockfile (compressionLevel ${compression}) -> lock2nix -> nix-build cache -> yarn install --immutable, network off`, async () => {
     const server = await startServer();
     try {
       const reg = addNpmRegistry(server);
@@ -30,18 +32,24 @@ describe('yarn berry end to end', () => {
       reg.publish({ name: 'native-darwin-arm64', version: '1.0.0', os: ['darwin'], cpu: ['arm64'], files: { 'index.js': 'module.exports = "darwin";\n' } });
 
       const dir = await copyProject('berry', { REGISTRY: reg.url });
+      if (compression === 'mixed') await writeFile(join(dir, '.yarnrc.yml'), (await readFile(join(dir, '.yarnrc.yml'), 'utf8')) + 'compressionLevel: mixed\n');
       const home = await tempHome();
       const env = sealedEnv(home, { YARN_ENABLE_IMMUTABLE_INSTALLS: 'false', YARN_ENABLE_GLOBAL_CACHE: 'false' });
       await yarn(YARN4, dir, ['install'], env);
       const lockText = await readFile(join(dir, 'yarn.lock'), 'utf8');
-      expect(lockText).toMatch(/cacheKey: 10c0/);
+      expect(lockText).toMatch(compression === '0' ? /cacheKey: 10c0/ : /cacheKey: 10\n/);
       expect(lockText).toContain('left-pad@patch:left-pad@npm%3A1.3.0#./patches/left-pad.patch');
       expect(lockText).toMatch(/conditions: os=darwin & cpu=arm64/);
 
+      // deflated zips are compressed by Yarn's libzip: served here from the installed copy (the real tarball
+      // is pinned by its integrity when it comes from a registry)
+      const libzipTgz = makeTgz({ 'package/package.json': { content: '{"name":"@yarnpkg/libzip"}' }, 'package/lib/libzipSync.js': { content: await readFile(installedLibzipSync()) } });
+      server.file('/tools/libzip.tgz', libzipTgz);
+      const l2nEnv = sealedEnv(home, { LOCK2NIX_YARN_LIBZIP_URL: `${server.url}/tools/libzip.tgz` });
       const out = join(dir, 'lock2nix');
-      const log = await lock2nix(dir, ['yarn', '--out', out], sealedEnv(home));
+      const log = await lock2nix(dir, ['yarn', '--out', out], l2nEnv);
       expect(log).toContain('0 unpinned');
-      await lock2nix(dir, ['yarn', '--out', out, '--check'], sealedEnv(home));
+      await lock2nix(dir, ['yarn', '--out', out, '--check'], l2nEnv);
       const data = await readFile(join(out, 'yarn.nix'), 'utf8');
       expect(data).toContain('native-darwin-arm64');
 

@@ -181,3 +181,10 @@ test('the core builder embeds exactly berry-zip.mjs', async () => {
   const template = await readFile(new URL('../../../templates/lib/yarn-berry-zip.nix', import.meta.url), 'utf8');
   expect(template, 'regenerate templates/lib/yarn-berry-zip.nix with renderZipTemplate()').toBe(renderZipTemplate());
 });
+
+test('verification uses the libzip version the core builder downloads', async () => {
+  const { LIBZIP_VERSION, LIBZIP_INTEGRITY, installedLibzipVersion } = await import('../src/libzip.ts');
+  expect(installedLibzipVersion()).toBe(LIBZIP_VERSION);
+  const lock = await readFile(new URL('../../../pnpm-lock.yaml', import.meta.url), 'utf8');
+  expect(lock).toContain(`'@yarnpkg/libzip@${LIBZIP_VERSION}':\n    resolution: {integrity: ${LIBZIP_INTEGRITY}}`);
+});
