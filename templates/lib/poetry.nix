@@ -157,7 +157,12 @@ let
   selectedByGraph = unique (map (n: n.id) walked);
 
   selectedIds = sort builtins.lessThan (if hasGroups then selectedByGroups else selectedByGraph);
-  selected = map (id: packages.${id} // { inherit id; }) selectedIds;
+  selected = checkUnique (map (id: packages.${id} // { inherit id; }) selectedIds);
+  # two versions of one name for the same target: pip could install only one, so say which
+  checkUnique = list:
+    let dups = filter (p: length (filter (q: q.name == p.name) list) > 1) list; in
+    if dups == [ ] then list
+    else throw "lib/poetry.nix: for ${targetText}, the lock selects ${concatStringsSep " and " (map (p: p.id) dups)}; their markers overlap for this target";
 
   # ---- wheel tags -----------------------------------------------------------------------------------------------
   cur = "${toString pyMajor}${toString pyMinor}";

@@ -1,13 +1,17 @@
 // Every real poetry.lock in the corpus converts offline: every file it lists comes out with its lockfile
 // hash, entries whose URL is not known offline are reported and evaluate to a throw, and Nix evaluates it.
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { convertText } from '@lock2nix/core';
 import { hasNix, nixEvalJson } from '@lock2nix/fixtures';
 import { poetryConverter } from '../src/index.ts';
-import { CORPUS, context, tempDir } from './support.ts';
+import { CORPUS, cleanEnv, context, tempDir } from './support.ts';
+
+const CLI = fileURLToPath(new URL('../../../cli/bin/lock2nix.js', import.meta.url));
 
 const slugs = readdirSync(CORPUS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 let home: string;
@@ -50,5 +54,25 @@ describe('corpus: poetry.lock --offline', () => {
     } finally {
       await ctx.close();
     }
+  });
+});
+
+describe('corpus: the command line reports what needs a URL', () => {
+  test('lock2nix poetry --offline: exit 5, the unpinned entries listed, a warning about the missing groups', async () => {
+    const file = join(CORPUS, 'poetry2nix-tools-1.1-small', 'poetry.lock');
+    const out = join(home, 'cli-out');
+    const r = await new Promise<{ code: number; stderr: string }>((done) => {
+      execFile(process.execPath, [CLI, 'poetry', '--offline', '--lockfile', file, '--out', out], { cwd: home, env: { ...cleanEnv(home), NO_COLOR: '1' } }, (e, _stdout, stderr) => {
+        done({ code: e ? Number((e as { code?: number }).code) : 0, stderr });
+      });
+    });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/Poetry: .* \(0 pinned, 28 unpinned, 0 local\)/);
+    expect(r.stderr).toMatch(/28 entries could not be pinned offline and evaluate to a throw/);
+    expect(r.stderr).toMatch(/black 22\.10\.0/);
+    expect(r.stderr).toMatch(/warning: no pyproject\.toml next to the lockfile/);
+    const name = readdirSync(out).find((n) => n.startsWith('poetry') && n.endsWith('.nix'))!;
+    const data = readFileSync(join(out, name), 'utf8');
+    expect(data).toContain('throw "lock2nix: poetry package black 22.10.0 is not pinned yet; run `lock2nix poetry` without --offline to pin it"');
   });
 });

@@ -43,7 +43,10 @@ for t in req["targets"]:
             if ok:
                 sel.append(p["id"])
         out["selected"][f"{system} {t['python']} {','.join(groups)}"] = sorted(sel)
-    if kernel == "linux":
+    if kernel == "linux" and t.get("libc") == "musl":
+        musl_minor = int(t["glibc"].split(".")[1])
+        plats = [f"musllinux_1_{y}_{cpu}" for y in range(musl_minor, -1, -1)] + [f"linux_{cpu}"]
+    elif kernel == "linux":
         glibc_minor = int(t["glibc"].split(".")[1])
         plats = [f"manylinux_2_{y}_{cpu}" for y in range(glibc_minor, 4, -1)]
         legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}

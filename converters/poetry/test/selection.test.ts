@@ -16,8 +16,9 @@ import { CORPUS, context, tempDir } from './support.ts';
 const run = promisify(execFile);
 const PY = fileURLToPath(new URL('../../../.tools/poetry/bin/python', import.meta.url));
 const SCRIPT = fileURLToPath(new URL('./selection.py', import.meta.url));
-const TARGETS = [
+const TARGETS: { system: string; python: string; glibc: string; macos: string; libc?: string }[] = [
   { system: 'x86_64-linux', python: '3.10.4', glibc: '2.28', macos: '11.0' },
+  { system: 'x86_64-linux', python: '3.12.3', glibc: '1.1', macos: '11.0', libc: 'musl' },
   { system: 'x86_64-linux', python: '3.13.1', glibc: '2.17', macos: '11.0' },
   { system: 'aarch64-linux', python: '3.11.9', glibc: '2.34', macos: '11.0' },
   { system: 'aarch64-darwin', python: '3.12.2', glibc: '2.28', macos: '12.0' },
@@ -44,11 +45,11 @@ async function dataFile(slug: string): Promise<string> {
 }
 
 function builder(data: string, t: (typeof TARGETS)[number], extra = '{ }'): string {
-  return `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = import ${data}; system = "${t.system}"; pythonVersion = "${t.python}"; libcVersion = "${t.glibc}"; macosVersion = "${t.macos}"; } // ${extra}))`;
+  return `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = import ${data}; system = "${t.system}"; pythonVersion = "${t.python}"; libc = "${t.libc ?? 'glibc'}"; libcVersion = "${t.glibc}"; macosVersion = "${t.macos}"; } // ${extra}))`;
 }
 
 describe('selection matches packaging', () => {
-  testWithTools(['nix-instantiate', PY], 'markers and groups (lock 2.1) and wheel tags (every corpus wheel) for 5 targets', async () => {
+  testWithTools(['nix-instantiate', PY], 'markers and groups (lock 2.1) and wheel tags (every corpus wheel) for 6 targets', async () => {
     await mkdir(home, { recursive: true });
     const lockFile = join(CORPUS, 'poetry-2.1-git', 'poetry.lock');
     const lock = poetryConverter.parse(lockFile, readFileSync(lockFile, 'utf8')).native;
