@@ -10,6 +10,8 @@ import { parseToml, type TomlTable } from '@lock2nix/core';
 export interface CargoConfig {
   /** `[registries.<name>] index`, as written (`sparse+https://…/` or a git URL) */
   registries: Map<string, string>;
+  /** where each registry's index was set: a config file, or `env` */
+  registryOrigin: Map<string, string>;
   /** tokens by registry name; `crates-io` for `[registry] token` */
   tokens: Map<string, string>;
   /** `[source.crates-io] replace-with` resolved to an index (`sparse+…` or a git URL), when it names a registry */
@@ -65,6 +67,7 @@ function credentialFiles(env: Record<string, string | undefined>): string[] {
 export function readCargoConfig(projectDir: string, env: Record<string, string | undefined>): CargoConfig {
   const files = configFiles(projectDir, env);
   const registries = new Map<string, string>();
+  const registryOrigin = new Map<string, string>();
   const tokens = new Map<string, string>();
   const sources = new Map<string, TomlTable>();
   // lowest priority first, so that nearer files overwrite
@@ -73,7 +76,10 @@ export function readCargoConfig(projectDir: string, env: Record<string, string |
     if (isTable(doc.registries)) {
       for (const [name, r] of Object.entries(doc.registries)) {
         if (!isTable(r)) continue;
-        if (typeof r.index === 'string') registries.set(name, r.index);
+        if (typeof r.index === 'string') {
+          registries.set(name, r.index);
+          registryOrigin.set(name, f);
+        }
         if (typeof r.token === 'string') tokens.set(name, r.token);
       }
     }
@@ -89,8 +95,10 @@ export function readCargoConfig(projectDir: string, env: Record<string, string |
       // cargo maps the name by upper-casing and replacing '-' with '_'; find the configured spelling
       const wanted = m[1]!;
       const name = [...registries.keys()].find((n) => n.toUpperCase().replace(/-/g, '_') === wanted) ?? wanted.toLowerCase().replace(/_/g, '-');
-      if (m[2] === 'INDEX') registries.set(name, v);
-      else tokens.set(name, v);
+      if (m[2] === 'INDEX') {
+        registries.set(name, v);
+        registryOrigin.set(name, 'env');
+      } else tokens.set(name, v);
     }
   }
   if (env.CARGO_REGISTRY_TOKEN) tokens.set('crates-io', env.CARGO_REGISTRY_TOKEN);
@@ -112,7 +120,7 @@ export function readCargoConfig(projectDir: string, env: Record<string, string |
       cratesIoReplacement = { name, index: registries.get(name)! };
     }
   }
-  return { registries, tokens, ...(cratesIoReplacement ? { cratesIoReplacement } : {}), files };
+  return { registries, registryOrigin, tokens, ...(cratesIoReplacement ? { cratesIoReplacement } : {}), files };
 }
 
 /** The protocol and plain URL of an index as written in config: `sparse+https://…/` or a git URL. */

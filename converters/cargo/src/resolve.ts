@@ -3,6 +3,7 @@
 // workspace members are part of the project and produce nothing.
 
 import { DEFAULT_USER_AGENT, Lock2nixError, LockfileError, storeName, type Artifact, type ConvertContext, type NixData, type ParsedLock, type Resolved } from '@lock2nix/core';
+import { join, resolve as resolvePath } from 'node:path';
 import { readCargoConfig, indexIdentity, type CargoConfig } from './config.ts';
 import { cratesIoUrls } from './defaults.ts';
 import { expandDl } from './dl.ts';
@@ -41,6 +42,7 @@ function sourceMeta(s: CargoSource, lockVersion: number): NixData {
 export async function resolveCargo(lock: ParsedLock<CargoLock>, ctx: ConvertContext): Promise<Resolved> {
   const { file } = lock;
   const cfg = readCargoConfig(ctx.projectDir, ctx.env);
+  const projectConfigs = new Set(['config.toml', 'config'].map((n) => join(resolvePath(ctx.projectDir), '.cargo', n)));
   const warnings: string[] = [];
   const sources = new Map<string, { source: CargoSource; dir: string }>();
   const pkgs: { p: LockedPackage; s: CargoSource; dir: string }[] = [];
@@ -75,7 +77,10 @@ export async function resolveCargo(lock: ParsedLock<CargoLock>, ctx: ConvertCont
   for (const { source: s } of [...sources.values()].sort((a, b) => (a.dir < b.dir ? -1 : 1))) {
     if (s.kind !== 'registry') continue;
     const name = registryName(cfg, s.protocol, s.index);
-    if (name) registries[name] = s.protocol === 'sparse' ? `sparse+${s.index}` : s.index;
+    // `registry = "name"` dependencies need the name offline too. One defined in the project's own
+    // .cargo/config.toml travels with the source (and must not be defined twice: nixpkgs appends the vendor
+    // config to the project's), so only names from elsewhere (user config, environment) are carried over.
+    if (name && !projectConfigs.has(cfg.registryOrigin.get(name) ?? '')) registries[name] = s.protocol === 'sparse' ? `sparse+${s.index}` : s.index;
     tasks.push(readDl(s.id, s.protocol, s.index, name, `registry ${name ?? s.index}`));
   }
   const mirror = cfg.cratesIoReplacement;

@@ -4,7 +4,7 @@
 // real `cargo build --offline --frozen` with only that directory, the fixture servers shut down.
 
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,7 +71,13 @@ describe.each([3, 4, 2])('Cargo.lock v%i', (lockVersion) => {
       fill(project, { ALT_INDEX: alt.configIndex, GIT_URL: `${git.url}/gitdep`, TAG_URL: `${git.url}/tagdep`, REV_URL: `${git.url}/revdep`, DEFAULT_URL: `${git.url}/defdep`, SHORT_REV: revCommit.slice(0, 8), RUST_VERSION: lockVersion === 3 ? 'rust-version = "1.70"' : '' });
       const home = join(tmp, 'cargo-home');
       mkdirSync(home);
-      writeFileSync(join(home, 'config.toml'), `[source.crates-io]\nreplace-with = "fixture"\n\n[source.fixture]\nregistry = ${JSON.stringify(crates.configIndex)}\n`);
+      let homeConfig = `[source.crates-io]\nreplace-with = "fixture"\n\n[source.fixture]\nregistry = ${JSON.stringify(crates.configIndex)}\n`;
+      if (lockVersion === 2) {
+        // here the registry name comes from the user's config, not the project's: the vendor config carries it
+        rmSync(join(project, '.cargo'), { recursive: true });
+        homeConfig += `\n[registries.alt]\nindex = ${JSON.stringify(alt.configIndex)}\n`;
+      }
+      writeFileSync(join(home, 'config.toml'), homeConfig);
       const env = isolatedEnv(home);
 
       await cargo(project, env, 'generate-lockfile');
@@ -106,7 +112,8 @@ describe.each([3, 4, 2])('Cargo.lock v%i', (lockVersion) => {
       const vendor = await nixBuildExpr(
         `let pkgs = import ${TEST_PKGS} { }; in pkgs.callPackage ${join(out, 'lib/cargo.nix')} { lock = import ${join(out, 'cargo.nix')}; cargoLock = ${join(project, 'Cargo.lock')}; }`,
       );
-      expect(existsSync(join(vendor, '.cargo/config.toml'))).toBe(true);
+      const vendorConfig = readFileSync(join(vendor, '.cargo/config.toml'), 'utf8');
+      expect(vendorConfig.includes('[registries."alt"]')).toBe(lockVersion === 2);
       expect(readFileSync(join(vendor, 'Cargo.lock'), 'utf8')).toBe(lockText);
       vendorDir = vendor;
       lockTextAtBuild = lockText;

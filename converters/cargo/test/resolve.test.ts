@@ -53,9 +53,20 @@ describe('alternative registries', () => {
     expect(a.fetch).toMatchObject({ type: 'file', urls: [c.url], name: 'crate-secret-0.1.0.tar.gz' });
     expect(c.url).toContain(c.cksum);
     expect(a.pin).toEqual({ hash: hexToSri('sha256', c.cksum), by: 'download' });
-    expect((r.meta as Record<string, NixData>).registries).toEqual({ corp: priv.configIndex });
+    // defined in the project's own config: it travels with the source, so it is not repeated
+    expect((r.meta as Record<string, NixData>).registries).toEqual({});
     expect(r.text).not.toContain('s3cret');
     expect(r.warnings.join('\n')).toMatch(/registry corp requires authentication for downloads/);
+  });
+
+  test('[registries] defined outside the project (user config, environment) are carried into the vendor config', async () => {
+    const c = priv.crate('secret', '0.1.0');
+    const ctx = testContext({ offline: false, projectDir: project({}), env: { CARGO_REGISTRIES_CORP_TOKEN: 'Bearer s3cret' } });
+    mkdirSync(ctx.env.CARGO_HOME!, { recursive: true });
+    writeFileSync(join(ctx.env.CARGO_HOME!, 'config.toml'), `[registries.corp]\nindex = "${priv.configIndex}"\n`);
+    const r = await convertText(cargoConverter, '/p/Cargo.lock', lockOf([{ name: 'secret', version: '0.1.0', source: priv.configIndex, checksum: c.cksum }]), ctx);
+    expect((r.meta as Record<string, NixData>).registries).toEqual({ corp: priv.configIndex });
+    expect(r.text).not.toContain('s3cret');
   });
 
   test('without the token the registry refuses, and the error says where a token goes', async () => {
