@@ -52,7 +52,8 @@ export async function resolveCargo(lock: ParsedLock<CargoLock>, ctx: ConvertCont
     if (typeof s === 'string') throw new LockfileError(file, p.line, s);
     const dir = sourceDir(s);
     const known = sources.get(dir);
-    if (known && known.source.id !== s.id && !(known.source.kind === 'git' && s.kind === 'git')) {
+    // crates.io's two spellings share one folder; so do one repository's selectors at one commit
+    if (known && known.source.id !== s.id && known.source.kind !== s.kind) {
       throw new LockfileError(file, p.line, `sources ${known.source.id} and ${s.id} would share the vendor folder ${dir}`);
     }
     if (!known) sources.set(dir, { source: s, dir });

@@ -142,6 +142,16 @@ describe('sources', () => {
     expect(git.fetch).toMatchObject({ rev: 'c'.repeat(40), url: 'https://git.example/x' });
   });
 
+  test("crates.io's sparse spelling is crates.io too", async () => {
+    const text = lockOf([
+      { name: 'x', version: '1.0.0', source: CRATES, checksum: 'a'.repeat(64) },
+      { name: 'y', version: '1.0.0', source: 'sparse+https://index.crates.io/', checksum: 'b'.repeat(64) },
+    ]);
+    const r = await convertText(cargoConverter, '/p/Cargo.lock', text, testContext({ offline: true }));
+    expect(r.artifacts.map((a) => a.cachePath)).toEqual(['crates-io/x-1.0.0', 'crates-io/y-1.0.0']);
+    expect(r.artifacts[1]!.fetch).toMatchObject({ urls: cratesIoUrls('y', '1.0.0') });
+  });
+
   test('v2 git source without query: replaced both as default branch and as branch master', async () => {
     const text = lockOf([{ name: 'g', version: '0.1.0', source: `git+https://git.example/g#${'d'.repeat(40)}` }], 2).replace('version = 2\n', '');
     const r = await convertText(cargoConverter, '/p/Cargo.lock', text, testContext({ offline: true }));
