@@ -204,6 +204,8 @@ export async function readTarTree(input: Readable | AsyncIterable<Uint8Array>, o
 // zip
 
 const UNIX_HOST = 3;
+/** FAT, HPFS, NTFS, VFAT ("version made by" host numbers) */
+const DOS_HOSTS = new Set([0, 6, 11, 14]);
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
@@ -242,10 +244,14 @@ export async function readZipTree(file: string): Promise<ArchiveTree> {
   try {
     for await (const entry of zip.eachEntry()) {
       const what = 'zip member';
+      const host = entry.versionMadeBy >> 8;
+      const unix = host === UNIX_HOST;
       const name = zipName(entry);
+      // unzip turns backslashes into slashes in names from DOS/Windows hosts (it keeps them from unix) but
+      // exits with status 1 for it, which fails stdenv's unpackFile, so fetchzip cannot fetch such an archive
+      if (DOS_HOSTS.has(host) && name.includes(0x5c)) throw new Lock2nixError(`zip member ${JSON.stringify(name.toString())} uses backslashes as path separators; unzip (and so fetchzip) fails on it`);
       const parts = splitMemberPath(name, what);
       if (entry.isEncrypted()) throw new Lock2nixError(`zip member ${JSON.stringify(name.toString())} is encrypted`);
-      const unix = entry.versionMadeBy >> 8 === UNIX_HOST;
       const mode = unix ? entry.externalFileAttributes >>> 16 : 0;
       const isDir = name[name.length - 1] === 0x2f || (mode & S_IFMT) === S_IFDIR;
       const key = parts.join('/');
