@@ -144,3 +144,54 @@ export class CaseCounter {
     console.log(`reliability ${this.suite}: ${this.total} cases tried (${parts})`);
   }
 }
+
+/** Parses in a worker thread with a watchdog: a parse that does not finish in `limitMs` is stopped and reported. */
+export class ParseSandbox {
+  private worker: import('node:worker_threads').Worker | undefined;
+  private next = 0;
+  private readonly limitMs: number;
+  constructor(limitMs = 3_000) {
+    this.limitMs = limitMs;
+  }
+  private async start(): Promise<import('node:worker_threads').Worker> {
+    if (!this.worker) {
+      const { Worker } = await import('node:worker_threads');
+      this.worker = new Worker(new URL('./parse-worker.ts', import.meta.url));
+      this.worker.unref();
+    }
+    return this.worker;
+  }
+  /** The parser's reply, or `hung` when it was stopped after the limit. */
+  async parse(eco: string, file: string, text: string): Promise<import('./parse-worker.ts').ParseReply | { hung: true }> {
+    const w = await this.start();
+    const id = ++this.next;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        w.off('message', onMessage);
+        w.off('error', onError);
+        this.worker = undefined;
+        void w.terminate().then(() => resolve({ hung: true }));
+      }, this.limitMs);
+      const onMessage = (m: import('./parse-worker.ts').ParseReply) => {
+        if (m.id !== id) return;
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('error', onError);
+        resolve(m);
+      };
+      const onError = (e: Error) => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        this.worker = undefined;
+        reject(e);
+      };
+      w.on('message', onMessage);
+      w.once('error', onError);
+      w.postMessage({ id, eco, file, text });
+    });
+  }
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
