@@ -41,6 +41,12 @@ function isPureWheel(f: string): boolean {
 
 export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Resolved, ctx: ConvertContext): Promise<{ artifacts: PinnedArtifact[]; meta?: NixData }> {
   const meta = (resolved.meta ?? {}) as Record<string, NixData>;
+  // a url source locked without a hash: pip's --require-hashes needs the one verified by the download
+  pinned = pinned.map((a) => {
+    const m = a.meta as Record<string, NixData> | undefined;
+    if (a.fetch.type !== 'file' || !m || m.hash !== undefined || a.pin?.by !== 'download' || !a.pin.hash.startsWith('sha256-')) return a;
+    return { ...a, meta: { ...m, hash: `sha256:${Buffer.from(a.pin.hash.slice(7), 'base64').toString('hex')}` } };
+  });
   const builds = pinned.filter((a) => (a.fetch.type === 'file' && (a.meta as { kind?: string } | undefined)?.kind === 'sdist') || a.fetch.type === 'git');
   if (builds.length === 0) return { artifacts: pinned, meta };
   if (ctx.offline) {

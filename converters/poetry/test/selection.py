@@ -8,7 +8,7 @@ from packaging.tags import compatible_tags, cpython_tags, mac_platforms
 from packaging.utils import parse_wheel_filename
 
 req = json.load(sys.stdin)
-out = {"selected": {}, "wheels": {}}
+out = {"selected": {}, "wheels": {}, "markers": {}}
 for t in req["targets"]:
     major, minor, micro = (int(x) for x in t["python"].split("."))
     system = t["system"]
@@ -43,6 +43,7 @@ for t in req["targets"]:
             if ok:
                 sel.append(p["id"])
         out["selected"][f"{system} {t['python']} {','.join(groups)}"] = sorted(sel)
+    out.setdefault("markers", {})[f"{system} {t['python']}"] = [Marker(m).evaluate(env) for m in req["markers"]]
     if kernel == "linux" and t.get("libc") == "musl":
         musl_minor = int(t["glibc"].split(".")[1])
         plats = [f"musllinux_1_{y}_{cpu}" for y in range(musl_minor, -1, -1)] + [f"linux_{cpu}"]

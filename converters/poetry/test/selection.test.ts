@@ -1,7 +1,7 @@
 // The core builder's selection, evaluated by Nix, against `packaging` (what pip itself uses): PEP 508 markers
 // with groups on the real lock-version 2.1 lock, and wheel tags on every wheel of the real corpus.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { convertText } from '@lock2nix/core';
 import { nixEvalJson, testWithTools, TEMPLATES_DIR, TEST_PKGS } from '@lock2nix/fixtures';
 import { poetryConverter } from '../src/index.ts';
 import { packageIds } from '../src/resolve.ts';
+import { parseMarker } from '../src/markers.ts';
 import { CORPUS, context, tempDir } from './support.ts';
 
 const run = promisify(execFile);
@@ -20,7 +21,7 @@ const TARGETS: { system: string; python: string; glibc: string; macos: string; l
   { system: 'x86_64-linux', python: '3.10.4', glibc: '2.28', macos: '11.0' },
   { system: 'x86_64-linux', python: '3.12.3', glibc: '1.1', macos: '11.0', libc: 'musl' },
   { system: 'x86_64-linux', python: '3.13.1', glibc: '2.17', macos: '11.0' },
-  { system: 'aarch64-linux', python: '3.11.9', glibc: '2.34', macos: '11.0' },
+  { system: 'aarch64-linux', python: '3.11.0', glibc: '2.34', macos: '11.0' },
   { system: 'aarch64-darwin', python: '3.12.2', glibc: '2.28', macos: '12.0' },
   { system: 'x86_64-darwin', python: '3.9.18', glibc: '2.28', macos: '10.15' },
 ];
@@ -49,31 +50,39 @@ function builder(data: string, t: (typeof TARGETS)[number], extra = '{ }'): stri
 }
 
 describe('selection matches packaging', () => {
-  testWithTools(['nix-instantiate', PY], 'markers and groups (lock 2.1) and wheel tags (every corpus wheel) for 6 targets', async () => {
+  testWithTools(['nix-instantiate', PY], 'markers and groups (lock 2.1) every corpus marker, and wheel tags (every corpus wheel) for 6 targets', async () => {
     await mkdir(home, { recursive: true });
     const lockFile = join(CORPUS, 'poetry-2.1-git', 'poetry.lock');
     const lock = poetryConverter.parse(lockFile, readFileSync(lockFile, 'utf8')).native;
     const ids = packageIds(lock.packages);
     const wheels = new Set<string>();
-    const slugs = ['poetry-2.1-git', 'hands-on-llms-training-2.0-large', 'hands-on-llms-streaming-2.0-legacy-source', 'poetry-2.0-category'];
+    const markers = new Set<string>();
+    const slugs = readdirSync(CORPUS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
     for (const s of slugs) {
       const l = poetryConverter.parse(join(CORPUS, s, 'poetry.lock'), readFileSync(join(CORPUS, s, 'poetry.lock'), 'utf8')).native;
-      for (const p of l.packages) for (const f of p.files) if (f.file.endsWith('.whl')) wheels.add(f.file);
+      for (const p of l.packages) {
+        for (const f of p.files) if (f.file.endsWith('.whl')) wheels.add(f.file);
+        for (const specs of Object.values(p.dependencies)) for (const d of specs) if (d.markers) markers.add(d.markers);
+        if (typeof p.markers === 'string') markers.add(p.markers);
+        else if (p.markers) for (const m of Object.values(p.markers)) markers.add(m);
+      }
     }
     const input = {
       targets: TARGETS,
       groupSets: GROUP_SETS,
       packages: lock.packages.map((p) => ({ id: ids.get(p), groups: p.groups ?? [], markers: p.markers ?? null })),
       wheels: [...wheels].sort(),
+      markers: [...markers].sort(),
     };
     const child = run(PY, [SCRIPT], { maxBuffer: 64 * 1024 * 1024 });
     child.child.stdin!.end(JSON.stringify(input));
-    const ref = JSON.parse((await child).stdout) as { selected: Record<string, string[]>; wheels: Record<string, string[]> };
+    const ref = JSON.parse((await child).stdout) as { selected: Record<string, string[]>; wheels: Record<string, string[]>; markers: Record<string, boolean[]> };
+    await writeFile(join(home, 'markers.json'), JSON.stringify(input.markers.map(parseMarker)));
 
     const data = await dataFile('poetry-2.1-git');
     await writeFile(join(home, 'wheels.json'), JSON.stringify(input.wheels));
     for (const t of TARGETS) {
-      const got = await nixEvalJson<{ selected: Record<string, string[]>; wheels: string[] }>(`
+      const got = await nixEvalJson<{ selected: Record<string, string[]>; wheels: string[]; markers: boolean[] }>(`
         let
           b = groups: ${builder(data, t, '{ inherit groups; }')};
           tagsOf = f: let parts = builtins.filter builtins.isString (builtins.split "-" (builtins.substring 0 (builtins.stringLength f - 4) f));
@@ -84,13 +93,17 @@ describe('selection matches packaging', () => {
         in {
           selected = builtins.listToAttrs (map (gs: { name = "${t.system} ${t.python} " + builtins.concatStringsSep "," gs; value = (b gs).selectedPackages; }) ${JSON.stringify(GROUP_SETS).replace(/,/g, ' ').replace(/\]\s*\[/g, '] [')});
           wheels = builtins.filter (f: one.lib.wheelOk (tagsOf f)) (builtins.fromJSON (builtins.readFile ${join(home, 'wheels.json')}));
+          markers = map (one.lib.evalMarker [ ]) (builtins.fromJSON (builtins.readFile ${join(home, 'markers.json')}));
         }`);
       for (const [k, v] of Object.entries(got.selected)) expect([k, v]).toEqual([k, ref.selected[k]]);
       expect(got.wheels.sort()).toEqual(ref.wheels[`${t.system} ${t.python}`]);
+      const refM = ref.markers[`${t.system} ${t.python}`]!;
+      expect(input.markers.map((m, i) => [m, got.markers[i]])).toEqual(input.markers.map((m, i) => [m, refM[i]]));
     }
     // the sets are not trivial: something is left out for every target, and something chosen
     expect(Object.values(ref.selected).every((s) => s.length > 3 && s.length < lock.packages.length)).toBe(true);
     expect(new Set(Object.entries(ref.selected).filter(([k]) => k.endsWith(' main')).map(([, v]) => v.join())).size).toBeGreaterThan(3);
+    expect(markers.size).toBeGreaterThan(40);
     expect(Object.values(ref.wheels).every((w) => w.length > 20 && w.length < wheels.size)).toBe(true);
   }, 600_000);
 });
