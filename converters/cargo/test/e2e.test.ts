@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect } from 'vitest';
+import { parse } from 'smol-toml';
 import { nixBuildExpr, startGitServer, startServer, testWithTools, TEST_PKGS } from '@lock2nix/fixtures';
 import { addSparseRegistry } from '../../../fixtures/src/registries/cargo.ts';
 import { cargo, isolatedEnv } from './cargo-env.ts';
@@ -38,7 +39,27 @@ function filesOf(dir: string, base = ''): Record<string, string> {
   return out;
 }
 
-describe.each([3, 4, 2])('Cargo.lock v%i', (lockVersion) => {
+/** A v2 lockfile as cargo before 1.41 wrote it: full dependency ids, checksums under [metadata]. */
+function toV1(v2: string): string {
+  const doc = parse(v2) as { package: { name: string; version: string; source?: string; checksum?: string; dependencies?: string[] }[] };
+  const id = (p: { name: string; version: string; source?: string }) => (p.source ? `${p.name} ${p.version} (${p.source})` : `${p.name} ${p.version}`);
+  const find = (dep: string) => {
+    const [name, version, src] = [dep.split(' ')[0], dep.split(' ')[1], /\((.*)\)$/.exec(dep)?.[1]];
+    return doc.package.find((p) => p.name === name && (!version || p.version === version) && (!src || p.source === src))!;
+  };
+  const out: string[] = [];
+  for (const p of doc.package) {
+    out.push('[[package]]', `name = "${p.name}"`, `version = "${p.version}"`);
+    if (p.source) out.push(`source = "${p.source}"`);
+    if (p.dependencies) out.push('dependencies = [', ...p.dependencies.map((d) => ` "${id(find(d))}",`), ']');
+    out.push('');
+  }
+  out.push('[metadata]');
+  for (const p of doc.package) if (p.source) out.push(`"checksum ${id(p)}" = "${p.checksum ?? '<none>'}"`);
+  return `${out.join('\n')}\n`;
+}
+
+describe.each([3, 4, 2, 1])('Cargo.lock v%i', (lockVersion) => {
   testWithTools(['cargo', 'nix-build', 'git'], 'generate-lockfile, lock2nix, nix-build, cargo build --offline --frozen', async () => {
     let vendorDir = '';
     let projectDir = '';
@@ -72,7 +93,7 @@ describe.each([3, 4, 2])('Cargo.lock v%i', (lockVersion) => {
       const home = join(tmp, 'cargo-home');
       mkdirSync(home);
       let homeConfig = `[source.crates-io]\nreplace-with = "fixture"\n\n[source.fixture]\nregistry = ${JSON.stringify(crates.configIndex)}\n`;
-      if (lockVersion === 2) {
+      if (lockVersion <= 2) {
         // here the registry name comes from the user's config, not the project's: the vendor config carries it
         rmSync(join(project, '.cargo'), { recursive: true });
         homeConfig += `\n[registries.alt]\nindex = ${JSON.stringify(alt.configIndex)}\n`;
@@ -81,13 +102,14 @@ describe.each([3, 4, 2])('Cargo.lock v%i', (lockVersion) => {
       const env = isolatedEnv(home);
 
       await cargo(project, env, 'generate-lockfile');
-      if (lockVersion === 2) {
+      if (lockVersion <= 2) {
         // what cargo 1.41–1.52 wrote for the same resolve: no version line, git query values as written
         const v4 = readFileSync(join(project, 'Cargo.lock'), 'utf8');
-        writeFileSync(join(project, 'Cargo.lock'), v4.replace('version = 4\n\n', '').replaceAll('?branch=feature%2Fx#', '?branch=feature/x#'));
+        const v2 = v4.replace('version = 4\n\n', '').replaceAll('?branch=feature%2Fx#', '?branch=feature/x#');
+        writeFileSync(join(project, 'Cargo.lock'), lockVersion === 2 ? v2 : toV1(v2));
       }
       const lockText = readFileSync(join(project, 'Cargo.lock'), 'utf8');
-      if (lockVersion !== 2) expect(lockText).toContain(`version = ${lockVersion}\n`);
+      if (lockVersion > 2) expect(lockText).toContain(`version = ${lockVersion}\n`);
       else expect(lockText.split('[[package]]')[0]).not.toMatch(/^version =/m);
       expect(lockText).toContain(`source = "sparse+${alt.index}"`);
       expect(lockText).toContain(`?branch=${lockVersion === 4 ? 'feature%2Fx' : 'feature/x'}#`);
@@ -102,6 +124,7 @@ describe.each([3, 4, 2])('Cargo.lock v%i', (lockVersion) => {
       expect(crates.downloads.length + alt.downloads.length).toBe(5);
       for (const d of [...crates.downloads, ...alt.downloads]) expect(d.userAgent).toMatch(/^lock2nix\//);
       const data = readFileSync(join(out, 'cargo.nix'), 'utf8');
+      expect(data).toContain(`format = "Cargo.lock v${lockVersion}";`);
       // the same name and version from two sources, each in its own folder
       expect(data.match(/"[a-z0-9-]+\/dup-1\.0\.0" = \{/g)).toHaveLength(2);
       expect(data).toContain(crates.crate('ferris', '1.2.0').url);
@@ -113,7 +136,7 @@ describe.each([3, 4, 2])('Cargo.lock v%i', (lockVersion) => {
         `let pkgs = import ${TEST_PKGS} { }; in pkgs.callPackage ${join(out, 'lib/cargo.nix')} { lock = import ${join(out, 'cargo.nix')}; cargoLock = ${join(project, 'Cargo.lock')}; }`,
       );
       const vendorConfig = readFileSync(join(vendor, '.cargo/config.toml'), 'utf8');
-      expect(vendorConfig.includes('[registries."alt"]')).toBe(lockVersion === 2);
+      expect(vendorConfig.includes('[registries."alt"]')).toBe(lockVersion <= 2);
       expect(readFileSync(join(vendor, 'Cargo.lock'), 'utf8')).toBe(lockText);
       vendorDir = vendor;
       lockTextAtBuild = lockText;
