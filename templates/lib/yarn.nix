@@ -59,7 +59,9 @@ let
     in if (a.meta.zip or null) != null then berryZip a src else src;
 
   links = f: builtins.concatStringsSep "\n" (map (a:
-    "mkdir -p \"$out\"/$(dirname ${shellQuote a.cachePath}) && ln -s ${f a} \"$out\"/${shellQuote a.cachePath}") placedArtifacts);
+    let p = f a; in
+    "mkdir -p \"$out\"/$(dirname ${shellQuote a.cachePath}) && ln -s ${p} \"$out\"/${shellQuote a.cachePath}"
+    + (if (a.meta.alias or null) != null then " && ln -s ${p} \"$out\"/${shellQuote a.meta.alias}" else "")) placedArtifacts);
 in
 assert lock.format == 1 || throw "lock2nix: yarn.nix reads format 1 but the data file has format ${toString lock.format}; regenerate it with this lock2nix";
 assert lock.ecosystem == "yarn";

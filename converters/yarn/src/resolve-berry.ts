@@ -4,7 +4,7 @@
 // packages are built by Yarn itself at install from the cache and the project; workspaces, `link:` and
 // `portal:` need nothing; `exec:` is refused.
 
-import { LockfileError, storeName, type Artifact, type ConvertContext, type NixData } from '@lock2nix/core';
+import { LockfileError, safeFileName, storeName, type Artifact, type ConvertContext, type NixData } from '@lock2nix/core';
 import { cloneUrl, isCommit } from './git.ts';
 import type { BerryEntry, BerryLock } from './schema.ts';
 import { parseIntegrity } from './integrity.ts';
@@ -92,7 +92,13 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
       hashes,
       cachePath,
       line: e.line,
-      meta: { zip: { prefix: zip.prefix, level: zip.level }, ...(e.conditions !== undefined ? { conditions: e.conditions } : {}) },
+      // Yarn names cache files by checksum when the cache is a project cache with a global mirror, and by
+      // cache key when it is the global cache itself (enableGlobalCache): the builder provides both names
+      meta: {
+        zip: { prefix: zip.prefix, level: zip.level },
+        ...(e.checksum !== undefined ? { alias: safeFileName(`${slug}-${splitChecksum(e.checksum).cacheKey ?? lock.cacheKey}.zip`, 'cache name') } : {}),
+        ...(e.conditions !== undefined ? { conditions: e.conditions } : {}),
+      },
     };
   };
 

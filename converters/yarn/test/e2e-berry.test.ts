@@ -82,6 +82,17 @@ describe('yarn berry end to end', () => {
       expect(await req('local-pkg')).toContain('local');
       expect(await readFile(join(fresh, 'yarn.lock'), 'utf8')).toBe(lockText);
       await rm(fresh, { recursive: true, force: true });
+
+      // the same output as Yarn's global cache (enableGlobalCache: files named by cache key, not checksum)
+      const fresh2 = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-berry-global-'));
+      for (const f of ['package.json', 'yarn.lock', '.yarnrc.yml', 'packages', 'local-pkg', 'patches']) await cp(join(dir, f), join(fresh2, f), { recursive: true });
+      await writeFile(join(fresh2, '.yarnrc.yml'), (await readFile(join(fresh2, '.yarnrc.yml'), 'utf8')).replace('enableGlobalCache: false\n', '') + 'enableNetwork: false\n');
+      const home3 = await tempHome();
+      await cp(cache, join(home3, 'global/cache'), { recursive: true, dereference: true });
+      await chmodTree(join(home3, 'global/cache'));
+      await yarn(YARN4, fresh2, ['install', '--immutable'], sealedEnv(home3, { YARN_ENABLE_GLOBAL_CACHE: 'true', YARN_GLOBAL_FOLDER: join(home3, 'global'), YARN_CACHE_FOLDER: join(home3, 'global/cache') }));
+      expect(await readFile(join(fresh2, 'node_modules/left-pad/index.js'), 'utf8')).toContain('patched left-pad');
+      await rm(fresh2, { recursive: true, force: true });
     } finally {
       await server.close().catch(() => undefined);
     }
