@@ -117,7 +117,11 @@ export function resolveV1(file: string, lock: V1Lock): { artifacts: Artifact[]; 
       if (seen.url !== url || seen.a.fetch.type !== a.fetch.type) {
         throw new LockfileError(file, e.line, `${JSON.stringify(first)} (${resolved}) and the entry on line ${seen.line} (${seen.url}) would share the name ${JSON.stringify(a.cachePath)} in Yarn's offline mirror`);
       }
-      for (const h of a.hashes) if (!seen.a.hashes.some((x) => x.algo === h.algo && x.hex === h.hex)) seen.a.hashes.push(h);
+      for (const h of a.hashes) {
+        const other = seen.a.hashes.find((x) => x.algo === h.algo);
+        if (other && other.hex !== h.hex) throw new LockfileError(file, e.line, `${JSON.stringify(first)} and the entry on line ${seen.line} download ${url} but state different ${h.algo} hashes`);
+        if (!other) seen.a.hashes.push(h);
+      }
       continue;
     }
     byPath.set(a.cachePath, { a, line: e.line, url });
