@@ -36,6 +36,9 @@ export async function finishCargo(lock: ParsedLock<CargoLock>, pinned: PinnedArt
     if (found.problem) {
       throw new LockfileError(lock.file, a.line, `${a.name} ${a.version} from ${f.url}: ${found.problem}`);
     }
+    if (found.outside) {
+      ctx.reporter.report({ type: 'warn', message: `${a.name} ${a.version} from ${f.url} builds from ${found.outside.join(', ')}, outside its own folder: cargo will not find ${found.outside.length > 1 ? 'them' : 'it'} in the vendor directory` });
+    }
     const meta = { ...(a.meta as Record<string, NixData>), subdir: found.dir, ...(found.manifest ? { manifest: manifestText(found.manifest) } : {}) };
     out.push({ ...a, meta });
   }

@@ -21,6 +21,21 @@ export interface FoundCrate {
   manifest?: Table;
   /** a problem with this crate's manifest (inheritance that cannot be resolved) */
   problem?: string;
+  /** build inputs the manifest names outside the crate's folder (lost once the crate is vendored alone) */
+  outside?: string[];
+}
+
+/** Target and build-script paths of a manifest that leave the crate's folder. */
+function outsidePaths(doc: Table): string[] {
+  const paths: string[] = [];
+  const pkg = isTable(doc.package) ? doc.package : {};
+  if (typeof pkg.build === 'string') paths.push(pkg.build);
+  if (isTable(doc.lib) && typeof doc.lib.path === 'string') paths.push(doc.lib.path);
+  for (const k of ['bin', 'example', 'test', 'bench']) {
+    const list = doc[k];
+    if (Array.isArray(list)) for (const t of list) if (isTable(t) && typeof t.path === 'string') paths.push(t.path);
+  }
+  return paths.filter((p) => posix.isAbsolute(p) || posix.normalize(p).startsWith('../'));
 }
 
 function readManifest(root: string, dir: string): Table | undefined {
@@ -100,7 +115,8 @@ export function findCrates(root: string): FoundCrate[] {
     const id = `${name} ${version}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    found.push({ name, version, dir, ...(manifest ? { manifest } : {}), ...(problem ? { problem } : {}) });
+    const outside = outsidePaths(manifest ?? doc);
+    found.push({ name, version, dir, ...(manifest ? { manifest } : {}), ...(problem ? { problem } : {}), ...(outside.length ? { outside } : {}) });
   }
   return found;
 }

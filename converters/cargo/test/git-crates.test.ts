@@ -104,6 +104,16 @@ workspace = true
     expect(r!.manifest!.workspace).toBeUndefined();
   });
 
+  test('target and build-script paths that leave the crate are reported', () => {
+    const t = tree({
+      'crates/x/Cargo.toml': '[package]\nname = "x"\nversion = "1.0.0"\nbuild = "../../build.rs"\n[lib]\npath = "../../src/lib.rs"\n[[bin]]\nname = "b"\npath = "src/main.rs"\n',
+      'crates/y/Cargo.toml': '[package]\nname = "y"\nversion = "1.0.0"\n[lib]\npath = "src/../src/lib.rs"\n',
+    });
+    const found = findCrates(t);
+    expect(found.find((c) => c.name === 'x')!.outside).toEqual(['../../build.rs', '../../src/lib.rs']);
+    expect(found.find((c) => c.name === 'y')!.outside).toBeUndefined();
+  });
+
   test('rebase', () => {
     expect(rebase('crates/a', '', 'crates/b')).toBe('../a');
     expect(rebase('README.md', 'ws', 'ws/m')).toBe('../README.md');
