@@ -96,3 +96,25 @@ describe('tree cache', () => {
     expect(a).toEqual(b);
   });
 });
+
+describe('partial downloads', () => {
+  test("a dead process's partial is claimed by one run only; a live process's is left alone", async () => {
+    const url = 'http://x/big';
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const h = createHash('sha256').update(url).digest('hex');
+    const base = join(root, 'partial', h.slice(0, 2), h);
+    await mkdir(join(base, `${dead}-aa`), { recursive: true });
+    await writeFile(join(base, `${dead}-aa`, 'data'), 'x'.repeat(100));
+    await writeFile(join(base, `${dead}-aa`, 'meta.json'), JSON.stringify({ url, validator: '"e"', total: 1000 }));
+    await mkdir(join(base, `${process.ppid}-bb`), { recursive: true });
+    await writeFile(join(base, `${process.ppid}-bb`, 'data'), 'y');
+    await writeFile(join(base, `${process.ppid}-bb`, 'meta.json'), JSON.stringify({ url, validator: '"e"', total: 1000 }));
+    const [a, b] = await Promise.all([cache.claimPartial(url), new DownloadCache(root).claimPartial(url)]);
+    const won = [a, b].filter(Boolean);
+    expect(won).toHaveLength(1);
+    expect(won[0]).toMatchObject({ bytes: 100, meta: { validator: '"e"', total: 1000 } });
+    expect((await readdir(base)).sort()).toEqual([`${process.ppid}-bb`, won[0]!.data.split('/').at(-2)].sort());
+    await cache.discard(won[0]!.data);
+    expect(await readdir(base)).toEqual([`${process.ppid}-bb`]);
+  });
+});

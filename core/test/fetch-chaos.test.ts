@@ -185,7 +185,7 @@ describe('processes', () => {
   test('a run killed mid-download resumes: completed entries reused, no corrupt entry, no visible temp file', async () => {
     const cache = join(dir, 'killed');
     // bodies trickle out, so several downloads are in flight (and temp files open) when the kill lands
-    server.fault('/k/', { kind: 'slow-body', delayMs: 2, chunkBytes: 4096 });
+    server.fault('/k/', { kind: 'slow-body', delayMs: 15, chunkBytes: 4096 });
     const first = await runChild(cache, 30);
     expect(first.signal).toBe('SIGKILL');
     const tmpAfterKill = await readdir(join(cache, 'tmp')).catch(() => []);
@@ -194,6 +194,7 @@ describe('processes', () => {
     expect(kept).toBeLessThan(N);
     server.clearFaults();
     server.log.length = 0;
+    const reqsBefore = server.requests.length;
     const second = await runChild(cache);
     expect(second.code, second.out).toBe(0);
     expect(second.done).toBe(N);
@@ -201,7 +202,13 @@ describe('processes', () => {
     expect(server.log.filter((l) => l.startsWith('GET /k/')).length).toBe(N - kept);
     expect(await checkCache(cache)).toBe(N);
     expect(await readdir(join(cache, 'tmp'))).toEqual([]);
-    console.log(`killed run: ${kept}/${N} entries kept, ${tmpAfterKill.length} temp files left by the kill (swept on restart)`);
+    // downloads cut by the kill continued where they stopped (Range), and no partial download is left
+    const resumed = server.requests.slice(reqsBefore).filter((r) => typeof r.headers.range === 'string').length;
+    const partialsAfterKill = (await walk(join(cache, 'partial'))).length;
+    expect(resumed).toBeGreaterThanOrEqual(1);
+    expect(await walk(join(cache, 'partial'))).toEqual([]);
+    console.log(`killed run: ${kept}/${N} entries kept, ${tmpAfterKill.length} temp files left by the kill (swept on restart), ${resumed} downloads resumed with Range`);
+    void partialsAfterKill;
   }, 120_000);
 
   test('two processes on one cache at once', async () => {

@@ -5,6 +5,9 @@
 //   index/sha1|sha512/ab/<hex>      the sha256 of the blob that has this digest (lets an expected digest hit)
 //   trees/ab/<key>/{tree,meta.json} an unpacked tree (git checkout, archive) and its NAR hash
 //   tmp/                            work in progress: <pid>-<random>; never read as an entry
+//   partial/ab/<sha256(url)>/<pid>-<random>/{data,meta.json}
+//                                   a download in progress that a later run may resume with Range (only for
+//                                   requests with an expected digest, which verifies the joined bytes)
 //
 // Every entry appears by rename(2) of a complete temp file or folder (atomic on one filesystem), so a killed run
 // leaves only tmp/ garbage, which a later run sweeps once its owner process is gone. Concurrent processes may
@@ -12,7 +15,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,6 +23,12 @@ import type { HashAlgo } from '../model.ts';
 
 export const ALGOS: HashAlgo[] = ['sha1', 'sha256', 'sha512'];
 export type Digests = Record<HashAlgo, string>;
+
+export interface PartialMeta {
+  url: string;
+  validator: string;
+  total: number;
+}
 
 export interface BlobInfo {
   path: string;
@@ -98,8 +107,74 @@ export class DownloadCache {
     return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}${suffix}`);
   }
 
-  /** Remove temp files of processes that are gone (a killed run). */
+  private partialRoot(url: string): string {
+    const h = sha256hex(url);
+    return join(this.root, 'partial', h.slice(0, 2), h);
+  }
+
+  /** A fresh folder for a resumable download of `url`; the body goes to `<dir>/data`. */
+  async newPartial(url: string): Promise<string> {
+    const dir = join(this.partialRoot(url), `${process.pid}-${randomBytes(8).toString('hex')}`);
+    await mkdir(dir, { recursive: true });
+    return join(dir, 'data');
+  }
+
+  /** Record what a later run needs to resume a partial download (written once the response headers are known). */
+  async describePartial(data: string, meta: PartialMeta): Promise<void> {
+    await writeFile(join(data, '..', 'meta.json'), JSON.stringify(meta));
+  }
+
+  /**
+   * Take over a partial download of `url` left by a process that is gone: the folder is renamed to this
+   * process's name first (atomic, so only one claimant wins). Returns its data path, size and metadata.
+   */
+  async claimPartial(url: string): Promise<{ data: string; bytes: number; meta: PartialMeta } | undefined> {
+    const root = this.partialRoot(url);
+    let names: string[];
+    try {
+      names = await readdir(root);
+    } catch {
+      return undefined;
+    }
+    for (const n of names) {
+      const pid = Number(n.split('-')[0]);
+      if (pid === process.pid || (Number.isInteger(pid) && pid > 0 && isAlive(pid))) continue;
+      const mine = join(root, `${process.pid}-${randomBytes(8).toString('hex')}`);
+      try {
+        await rename(join(root, n), mine);
+      } catch {
+        continue; // someone else claimed it
+      }
+      try {
+        const meta = JSON.parse(await readFile(join(mine, 'meta.json'), 'utf8')) as PartialMeta;
+        const bytes = (await stat(join(mine, 'data'))).size;
+        if (meta.url === url && typeof meta.validator === 'string' && Number.isInteger(meta.total) && bytes > 0 && bytes < meta.total) {
+          return { data: join(mine, 'data'), bytes, meta };
+        }
+      } catch {
+        // no metadata: the run died before the headers came
+      }
+      await rm(mine, { recursive: true, force: true });
+    }
+    return undefined;
+  }
+
+  /** Remove a temp file, and its partial folder when it is a partial download's data. */
+  async discard(path: string): Promise<void> {
+    if (path.startsWith(join(this.root, 'partial')) && path.endsWith('/data')) {
+      await rm(join(path, '..'), { recursive: true, force: true });
+      await rmdir(join(path, '..', '..')).catch(() => undefined); // the URL's folder, when now empty
+    } else {
+      await rm(path, { force: true });
+    }
+  }
+
+  /**
+   * Remove temp files of processes that are gone (a killed run), and partial downloads nobody resumed within
+   * a week.
+   */
   async sweep(): Promise<void> {
+    await this.sweepPartials(7 * 24 * 3600 * 1000);
     const dir = join(this.root, 'tmp');
     let names: string[];
     try {
@@ -115,6 +190,23 @@ export class DownloadCache {
         await rm(join(dir, n), { recursive: true, force: true }).catch(() => undefined);
       }),
     );
+  }
+
+  async sweepPartials(maxAgeMs: number): Promise<void> {
+    const top = join(this.root, 'partial');
+    const now = Date.now();
+    for (const a of await readdir(top).catch(() => [] as string[])) {
+      for (const u of await readdir(join(top, a)).catch(() => [] as string[])) {
+        for (const n of await readdir(join(top, a, u)).catch(() => [] as string[])) {
+          const pid = Number(n.split('-')[0]);
+          if (pid === process.pid || (Number.isInteger(pid) && pid > 0 && isAlive(pid))) continue;
+          const p = join(top, a, u, n);
+          const st = await stat(p).catch(() => undefined);
+          if (st && now - st.mtimeMs > maxAgeMs) await rm(p, { recursive: true, force: true }).catch(() => undefined);
+        }
+        await rmdir(join(top, a, u)).catch(() => undefined);
+      }
+    }
   }
 
   /** Write small text atomically (temp + rename). */

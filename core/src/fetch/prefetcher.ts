@@ -250,7 +250,7 @@ export class HttpPrefetcher implements Prefetcher {
     } else {
       await this.dropPartial(state);
     }
-    const tmp = append ? p!.tmp : await this.cache.tempPath();
+    const tmp = append ? p!.tmp : req.expect ? await this.cache.newPartial(url) : await this.cache.tempPath();
     state.partial = undefined;
     let keep = false;
     try {
@@ -261,6 +261,12 @@ export class HttpPrefetcher implements Prefetcher {
       if (append) await fh.truncate(p!.bytes);
       const cl = header(res.headers, 'content-length');
       const encoded = header(res.headers, 'content-encoding') !== undefined && header(res.headers, 'content-encoding') !== 'identity';
+      if (!append && tmp.endsWith('/data')) {
+        const validator = validatorOf(res.headers);
+        if (validator && cl !== undefined && !encoded && header(res.headers, 'accept-ranges') === 'bytes') {
+          await this.cache.describePartial(tmp, { url, validator, total: Number(cl) });
+        }
+      }
       // sequential writes: when the body fails, the file holds exactly the bytes hashed so far
       try {
         try {
@@ -300,12 +306,12 @@ export class HttpPrefetcher implements Prefetcher {
       }
       return await this.cache.commitBlob(tmp, info, url);
     } finally {
-      if (!keep) await rm(tmp, { force: true });
+      if (!keep) await this.cache.discard(tmp);
     }
   }
 
   private async dropPartial(state: ResumeState): Promise<void> {
-    if (state.partial) await rm(state.partial.tmp, { force: true });
+    if (state.partial) await this.cache.discard(state.partial.tmp);
     state.partial = undefined;
   }
 
@@ -349,6 +355,11 @@ export class HttpPrefetcher implements Prefetcher {
         this.reporter.report({ type: 'fetch-start', url: redactUrl(url), pkg: req.pkg });
         let mismatches = 0;
         const state: ResumeState = {};
+        if (req.expect) {
+          // a download of this URL that a killed run left behind
+          const left = await this.cache.claimPartial(url);
+          if (left) state.partial = { tmp: left.data, bytes: left.bytes, validator: left.meta.validator, total: left.meta.total };
+        }
         try {
           const blob = await this.withRetries(url, req.pkg, async () => {
             try {
