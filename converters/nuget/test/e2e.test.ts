@@ -2,7 +2,7 @@
 // packages.lock.json for them; lock2nix verifies every content hash, pins the files' own hashes, and a real
 // nix-build assembles the source folder. Where dotnet is installed, `dotnet restore --source` reads it offline.
 
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,19 @@ afterAll(async () => {
   await server.close();
   await rm(work, { recursive: true, force: true });
 });
+
+/** Run a command without blocking this process, which serves the fixture feed. */
+function runAsync(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stderr: string; output: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, opts);
+    let stderr = '';
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), (output += d.toString())));
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', fail);
+    child.on('close', (status) => done({ status, stderr, output }));
+  });
+}
 
 async function convert(file: string, opts: { offline?: boolean; cache: string; env?: Record<string, string> }): Promise<ConvertResult & { reporter: CollectingReporter }> {
   const reporter = new CollectingReporter();
@@ -158,13 +171,20 @@ describe('project.assets.json', () => {
       const text = await readFile(join(PROJECTS, 'app', f), 'utf8');
       await writeFile(join(proj, f), text.replaceAll('@SOURCE@', source));
     }
-    await server.close(); // nothing to reach: the feed is gone
-    const r = spawnSync('dotnet', ['restore', '--source', source, '--packages', join(proj, 'packages')], {
-      cwd: proj,
-      encoding: 'utf8',
-      env: { ...NIX_ENV, HOME: proj, DOTNET_CLI_HOME: proj, DOTNET_NOLOGO: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NUGET_SIGNATURE_VERIFICATION: 'false', NUGET_PACKAGES: join(proj, 'packages'), http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9' },
-    });
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    // nothing to reach: the feed answers 503 to everything, and any proxy is a dead port
+    server.fault('/', { kind: 'status', status: 503 });
+    const before = server.log.length;
+    let r;
+    try {
+      r = await runAsync('dotnet', ['restore', '--source', source, '--packages', join(proj, 'packages')], {
+        cwd: proj,
+        env: { ...NIX_ENV, HOME: proj, DOTNET_CLI_HOME: proj, DOTNET_NOLOGO: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NUGET_SIGNATURE_VERIFICATION: 'false', NUGET_PACKAGES: join(proj, 'packages'), http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9' },
+      });
+    } finally {
+      server.clearFaults();
+    }
+    expect(r.status, r.output).toBe(0);
+    expect(server.log.length).toBe(before);
     for (const p of PACKAGES.filter((x) => x.id !== PACK)) {
       expect((await readdir(join(proj, 'packages', p.id.toLowerCase()))).length).toBe(1);
     }
@@ -283,3 +303,21 @@ test('a feed that serves something other than a zip: an error naming package and
     await bad.close();
   }
 }, 60_000);
+
+test('the lock2nix command: `lock2nix nuget` in the project, then nix-build of the generated default.nix', async () => {
+  const proj = join(work, 'cli-app');
+  await mkdir(join(proj, 'obj'), { recursive: true });
+  await writeFile(join(proj, 'obj', 'project.assets.json'), projectAssetsJson({ ...feed, packages: feed.packages.filter((b) => b.pkg.id !== PACK) }, { sources: [feed.serviceIndex] }));
+  const cli = fileURLToPath(new URL('../../../cli/bin/lock2nix.js', import.meta.url));
+  const run = (args: string[]) => runAsync(process.execPath, [cli, 'nuget', '--cache-dir', join(work, 'cache-cli'), ...args], { cwd: proj, env: { ...process.env, ...env, NO_COLOR: '1' } });
+  const r = await run([]);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr).toContain(`(${PACKAGES.length - 1} pinned, 0 unpinned, 0 local)`);
+  const names = (await readdir(join(proj, 'lock2nix'))).filter((n) => n.endsWith('.nix') && n !== 'default.nix');
+  expect(names).toHaveLength(1);
+  const attr = names[0]!.slice(0, -4);
+  const out = await nixBuildExpr(`((import ${TEST_PKGS} { }).callPackage ${join(proj, 'lock2nix')} { }).${JSON.stringify(attr)}`);
+  await checkSourceFolder(out, PACKAGES.filter((p) => p.id !== PACK));
+  // --check: the committed output is what lock2nix would write
+  expect((await run(['--check'])).status).toBe(0);
+}, 120_000);
