@@ -27,11 +27,12 @@ let
     if a.fetch.type == "file" then
       (if a.fetch.urls == [ ] then
         throw "lock2nix: the download address of cargo package ${label a} is unknown (its registry's config.json was not read: --offline); run `lock2nix cargo` without --offline"
-      else fetchurl {
+      else fetchurl ({
         inherit (a.fetch) urls name hash;
+      } // (if (builtins.functionArgs fetchurl) ? curlOptsList then {
         # our own User-Agent (curl takes the last one): crates.io refuses plain curl agents on some endpoints
         curlOptsList = [ "--user-agent" meta.userAgent ];
-      })
+      } else { })))
     else if a.fetch.type == "git" then fetchgit {
       inherit (a.fetch) url rev name hash;
       fetchSubmodules = a.fetch.submodules;

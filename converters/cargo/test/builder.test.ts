@@ -67,3 +67,11 @@ testWithTools(['nix-instantiate'], 'unpinned git crates and unknown registry add
   const ok = await dataFile(`version = 4\n[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "${CRATES}"\ncheckSum = "x"\n`.replace('checkSum = "x"', `checksum = "${SUM}"`));
   expect((await nixInstantiate(vendorExpr(ok)))[0]).toMatch(/cargo-vendor\.drv$/);
 });
+
+testWithTools(['nix-instantiate'], "a fetchurl that takes curlOptsList (nixpkgs) is handed lock2nix's User-Agent", async () => {
+  const data = await dataFile(`version = 4\n[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "${CRATES}"\nchecksum = "${SUM}"\n`);
+  const fake = '{ urls, name, hash, curlOptsList ? [ ] }: throw "fetchurl-args:${builtins.toJSON { inherit urls name hash curlOptsList; }}"';
+  const err = await nixInstantiate(`(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/cargo.nix { lock = import ${data}; fetchurl = ${fake}; }`).catch((e: Error) => e.message);
+  const json = /fetchurl-args:(\{.*\})/.exec(String(err))?.[1]?.replace(/\\"/g, '"');
+  expect(JSON.parse(json!)).toMatchObject({ name: 'crate-a-1.0.0.tar.gz', curlOptsList: ['--user-agent', expect.stringMatching(/^lock2nix\//)], urls: [expect.stringContaining('static.crates.io/crates/a/a-1.0.0.crate'), expect.stringContaining('/a/1.0.0/download')] });
+});
