@@ -320,4 +320,8 @@ test('the lock2nix command: `lock2nix nuget` in the project, then nix-build of t
   await checkSourceFolder(out, PACKAGES.filter((p) => p.id !== PACK));
   // --check: the committed output is what lock2nix would write
   expect((await run(['--check'])).status).toBe(0);
+  // --offline with an empty cache: every entry unpinned (exit 5), and the reason is said
+  const off = await runAsync(process.execPath, [cli, 'nuget', '--offline', '--out', join(proj, 'offline-out'), '--cache-dir', join(work, 'cache-cli-empty')], { cwd: proj, env: { ...process.env, ...env, NO_COLOR: '1' } });
+  expect(off.status).toBe(5);
+  expect(off.stderr).toContain('NuGet lockfiles state content hashes (of the package without its signature), not hashes of the .nupkg files, so every package must be downloaded once, or be in the lock2nix download cache');
 }, 120_000);
