@@ -23,7 +23,7 @@ const sh = async (script: string, ...args: string[]) => (await run('sh', ['-ec',
 const FETCHZIP = `
 a="$1"; out="$2"; strip="$3"
 u=$(mktemp -d); cd "$u"
-case "$a" in *.zip) unzip -qq "$a" ;; *) tar xf "$a" ;; esac
+case "$a" in *.zip) unzip -qq "$a" </dev/null ;; *) tar xf "$a" ;; esac
 chmod -R +w "$u"
 if [ "$strip" = 1 ]; then
   [ "$(ls -A "$u" | wc -l)" = 1 ] || exit 3
@@ -163,6 +163,23 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
 `, w]);
     await expect(sh(FETCHZIP, w, join(work, 'out-win'), '1')).rejects.toThrow(/backslashes/);
     await expect(zipNarHashBytes(w)).rejects.toThrow(/backslashes/);
+    // absolute names and duplicates: unzip exits with status 1 as well
+    for (const [file, names] of [['abs.zip', ['/top/f.txt']], ['dup.zip', ['top/f.txt', 'top/f.txt']], ['dot.zip', ['./top/f.txt']]] as const) {
+      await run('python3', ['-c', `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    for n in sys.argv[2:]:
+        i = zipfile.ZipInfo(n)
+        i.create_system = 3
+        i.external_attr = 0o100644 << 16
+        z.writestr(i, b'x')
+`, join(work, file), ...names]).catch(() => undefined); // python warns about the duplicate
+    }
+    await expect(zipNarHashBytes(join(work, 'abs.zip'))).rejects.toThrow(/absolute/);
+    await expect(zipNarHashBytes(join(work, 'dup.zip'))).rejects.toThrow(/twice/);
+    await sh(FETCHZIP, join(work, 'dot.zip'), join(work, 'out-dot'), '1');
+    expect(bytesToHex(await zipNarHashBytes(join(work, 'dot.zip')))).toBe((await nixHashes([join(work, 'out-dot')]))[0]);
+    for (const f of ['abs.zip', 'dup.zip']) await expect(sh(`${FETCHZIP}`, join(work, f), join(work, `out-${f}`), '1')).rejects.toThrow();
   });
 
   test('stripRoot refuses zero or several top-level entries; tar refuses .., devices and FIFOs', async () => {

@@ -250,12 +250,15 @@ export async function readZipTree(file: string): Promise<ArchiveTree> {
       // unzip turns backslashes into slashes in names from DOS/Windows hosts (it keeps them from unix) but
       // exits with status 1 for it, which fails stdenv's unpackFile, so fetchzip cannot fetch such an archive
       if (DOS_HOSTS.has(host) && name.includes(0x5c)) throw new Lock2nixError(`zip member ${JSON.stringify(name.toString())} uses backslashes as path separators; unzip (and so fetchzip) fails on it`);
+      // unzip strips a leading / but exits with status 1 for it, which fails fetchzip
+      if (name[0] === 0x2f) throw new Lock2nixError(`zip member ${JSON.stringify(name.toString())} has an absolute path; unzip (and so fetchzip) fails on it`);
       const parts = splitMemberPath(name, what);
       if (entry.isEncrypted()) throw new Lock2nixError(`zip member ${JSON.stringify(name.toString())} is encrypted`);
       const mode = unix ? entry.externalFileAttributes >>> 16 : 0;
       const isDir = name[name.length - 1] === 0x2f || (mode & S_IFMT) === S_IFDIR;
       const key = parts.join('/');
-      if (!isDir && seen.has(key)) throw new Lock2nixError(`zip member ${JSON.stringify(name.toString())} appears twice`);
+      // unzip keeps the first and exits with status 1 (it cannot ask whether to replace), failing fetchzip
+      if (!isDir && seen.has(key)) throw new Lock2nixError(`zip member ${JSON.stringify(name.toString())} appears twice; unzip (and so fetchzip) fails on it`);
       seen.add(key);
       if (isDir) {
         b.add(parts, emptyDirectory(), what);
