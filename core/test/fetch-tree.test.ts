@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TEST_PKGS, git, hasTool, nixBuildExpr, nixHash, startGitServer, startServer, testWithTools, type FixtureServer, type GitServer } from '@lock2nix/fixtures';
 import { FetchError, createPrefetcher, nixString, type HttpPrefetcher } from '../src/index.ts';
+import { gitEnv } from '../src/fetch/git.ts';
 
 const run = promisify(execFile);
 
@@ -103,6 +104,15 @@ describe('git', () => {
     expect(e).toBeInstanceOf(FetchError);
     expect((e as Error).message).toMatch(new RegExp(`^nope 1: cannot fetch ${gs.url}/nope: git: cannot get commit a{40}: .+`));
     await expect(pf.git({ url: `${gs.url}/top`, rev: 'HEAD', submodules: false, pkg: 'x' })).rejects.toThrow(/full commit id/);
+  });
+
+  test('credentials reach git through its environment, scoped to their URL prefix, never its arguments', () => {
+    const env = gitEnv(true, [['https://git.example/org/', { authorization: 'Bearer t0k' }]]);
+    expect(env.GIT_CONFIG_COUNT).toBe('1');
+    expect(env.GIT_CONFIG_KEY_0).toBe('http.https://git.example/org/.extraHeader');
+    expect(env.GIT_CONFIG_VALUE_0).toBe('authorization: Bearer t0k');
+    expect(env.GIT_CONFIG_GLOBAL).toBe('/dev/null');
+    expect(env.GIT_TERMINAL_PROMPT).toBe('0');
   });
 
   testWithTools(['nix-build', 'git'], 'the NAR hash equals what the harness fetchgit builds with Nix', async () => {

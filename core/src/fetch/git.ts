@@ -12,6 +12,8 @@ import { buildTree, readTree } from './trees.ts';
 import type { FetchedTree, GitRequest } from './types.ts';
 
 export interface GitOptions {
+  /** HTTP headers for the remote (from authorize()), as `[urlPrefix, headers]`; handed to git through its environment, never its command line */
+  auth?: [string, Record<string, string>][];
   offline: boolean;
   reporter: Reporter;
   retries: number;
@@ -34,9 +36,17 @@ class GitError extends Error {
  * filters and the like would change the tree and so the hash; fetchgit runs with neither). The first fetch
  * keeps the user's configuration, so credential helpers and url.insteadOf still work for private remotes.
  */
-function gitEnv(isolated: boolean): NodeJS.ProcessEnv {
+export function gitEnv(isolated: boolean, auth: [string, Record<string, string>][] = []): NodeJS.ProcessEnv {
+  // http.<url>.extraHeader: git sends them only to URLs under that prefix (submodules on other hosts get none)
+  const config = auth.flatMap(([prefix, headers]) => Object.entries(headers).map(([k, v]) => [`http.${prefix}.extraHeader`, `${k}: ${v}`] as const));
   return {
     ...process.env,
+    ...(config.length
+      ? {
+          GIT_CONFIG_COUNT: String(config.length),
+          ...Object.fromEntries(config.flatMap(([k, v], i) => [[`GIT_CONFIG_KEY_${i}`, k], [`GIT_CONFIG_VALUE_${i}`, v]])),
+        }
+      : {}),
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
     ...(isolated ? { GIT_CONFIG_GLOBAL: '/dev/null' } : {}),
@@ -46,9 +56,9 @@ function gitEnv(isolated: boolean): NodeJS.ProcessEnv {
   };
 }
 
-function runGit(cwd: string, args: string[], isolated: boolean, signal?: AbortSignal): Promise<string> {
+function runGit(cwd: string, args: string[], isolated: boolean, signal?: AbortSignal, auth?: [string, Record<string, string>][]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env: gitEnv(isolated), maxBuffer: 64 * 1024 * 1024, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
+    execFile('git', args, { cwd, env: gitEnv(isolated, auth), maxBuffer: 64 * 1024 * 1024, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
       if (err) reject(new GitError(`git ${args[0]} failed`, String(stderr || err.message)));
       else resolve(String(stdout));
     });
@@ -72,19 +82,19 @@ async function removeDotGit(dir: string): Promise<void> {
   }
 }
 
-async function checkout(tree: string, req: GitRequest, signal: AbortSignal | undefined): Promise<void> {
+async function checkout(tree: string, req: GitRequest, signal: AbortSignal | undefined, auth: [string, Record<string, string>][] | undefined): Promise<void> {
   await runGit('/', ['init', '-q', tree], true, signal);
   await runGit(tree, ['remote', 'add', 'origin', req.url], true, signal);
   try {
-    await runGit(tree, ['fetch', '-q', '--depth', '1', 'origin', req.rev], false, signal);
+    await runGit(tree, ['fetch', '-q', '--depth', '1', 'origin', req.rev], false, signal, auth);
   } catch {
     // servers that refuse a commit id in a fetch: take everything, then pick the commit
-    await runGit(tree, ['fetch', '-q', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*'], false, signal);
+    await runGit(tree, ['fetch', '-q', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*'], false, signal, auth);
   }
   await runGit(tree, ['-c', 'advice.detachedHead=false', 'checkout', '-q', req.rev], true, signal);
   const head = (await runGit(tree, ['rev-parse', 'HEAD'], true, signal)).trim();
   if (head !== req.rev) throw new GitError('wrong commit', `checked out ${head}, not ${req.rev}`);
-  if (req.submodules) await runGit(tree, ['submodule', 'update', '--init', '--recursive', '-q'], true, signal);
+  if (req.submodules) await runGit(tree, ['submodule', 'update', '--init', '--recursive', '-q'], true, signal, auth);
   await removeDotGit(tree);
 }
 
@@ -99,7 +109,7 @@ export async function fetchGitTree(cache: DownloadCache, req: GitRequest, o: Git
   o.reporter.report({ type: 'fetch-start', url: redactUrl(req.url), pkg: req.pkg });
   for (let n = 1; ; n++) {
     try {
-      const tree = await buildTree(cache, 'git', key, (_work, dir) => checkout(dir, req, o.signal));
+      const tree = await buildTree(cache, 'git', key, (_work, dir) => checkout(dir, req, o.signal, o.auth));
       o.reporter.report({ type: 'fetch-done', url: redactUrl(req.url), pkg: req.pkg, bytes: 0, cached: false });
       return tree;
     } catch (e) {

@@ -401,7 +401,7 @@ export class HttpPrefetcher implements Prefetcher {
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(req.rev)) throw new UsageError(`${req.pkg}: git revision must be a full commit id, not ${JSON.stringify(req.rev)}`);
     if (req.url.startsWith('-') || /^ext::/i.test(req.url)) throw new UsageError(`${req.pkg}: refusing the git URL ${JSON.stringify(redactUrl(req.url))}`);
     return this.once(`git\0${req.url}\0${req.rev}\0${req.submodules}`, () =>
-      this.heavy.add(() => fetchGitTree(this.cache, req, { offline: Boolean(this.opts.offline), reporter: this.reporter, retries: this.retries, backoffMs: this.backoffMs, maxDelayMs: this.maxDelayMs, timeoutMs: this.timeoutMs, ...(this.opts.signal ? { signal: this.opts.signal } : {}) })) as Promise<FetchedTree>,
+      this.heavy.add(() => fetchGitTree(this.cache, req, { auth: this.auth.filter(([p]) => /^https?:\/\//.test(p)), offline: Boolean(this.opts.offline), reporter: this.reporter, retries: this.retries, backoffMs: this.backoffMs, maxDelayMs: this.maxDelayMs, timeoutMs: this.timeoutMs, ...(this.opts.signal ? { signal: this.opts.signal } : {}) })) as Promise<FetchedTree>,
     );
   }
 
