@@ -3,6 +3,7 @@
 
 import { LockfileError, type ConvertContext, type NixData, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
 import { stringify } from 'smol-toml';
+import { caseCollisions } from './case.ts';
 import { findCrates, type FoundCrate } from './locate.ts';
 import type { CargoLock } from './schema.ts';
 
@@ -25,6 +26,8 @@ export async function finishCargo(lock: ParsedLock<CargoLock>, pinned: PinnedArt
     if (!crates) {
       crates = ctx.prefetcher.git({ url: f.url, rev: f.rev, submodules: f.submodules, pkg: `${a.name} ${a.version}` }).then((t) => {
         if (t.narHash !== a.pin!.hash) throw new LockfileError(lock.file, a.line, `${a.name} ${a.version}: the tree of ${f.url} at ${f.rev} changed between two reads`);
+        const clash = caseCollisions(t.dir);
+        if (clash.length) ctx.reporter.report({ type: 'warn', message: `${f.url} at ${f.rev} has names that differ only in case (${clash.join(', ')}): its hash cannot be reproduced on a case-insensitive file system such as macOS's` });
         return findCrates(t.dir);
       });
       trees.set(treeKey, crates);

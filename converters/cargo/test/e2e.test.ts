@@ -156,5 +156,6 @@ describe.each([3, 4, 2, 1])('Cargo.lock v%i', (lockVersion) => {
     const { stdout } = await run(join(tmpDir, 'target/debug/app'), []);
     expect(stdout.trim()).toBe('ferris 1.2.0 dup crates-io dup-alt alt altcrate 0.1.0 gitcrate 42 util 42 tagged revved defaulted');
     expect(readFileSync(join(projectDir, 'Cargo.lock'), 'utf8')).toBe(lockTextAtBuild);
+    rmSync(tmpDir, { recursive: true, force: true }); // kept when the test fails, for a look
   }, 600_000);
 });

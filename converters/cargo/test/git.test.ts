@@ -17,6 +17,8 @@ beforeAll(async () => {
     'a/src/lib.rs': '',
     'b/Cargo.toml': '[package]\nname = "b"\nversion = "1.0.0"\n',
     'b/src/lib.rs': '',
+    'b/README.md': 'x',
+    'b/Readme.md': 'y',
   });
 });
 afterAll(async () => git?.close());
@@ -32,6 +34,7 @@ testWithTools(['git'], 'every crate of one repository: one tree, one NAR hash, e
   expect(r.artifacts[0]!.pin).toEqual(r.artifacts[1]!.pin);
   expect((r.artifacts[0]!.meta as Record<string, string>).manifest).toContain('version = "0.3.0"');
   expect((r.artifacts[1]!.meta as Record<string, string>).manifest).toBeUndefined();
+  expect(ctx.reporter.messages('warn')).toEqual([expect.stringMatching(/differ only in case \(b\/Readme\.md\).*macOS/)]);
 });
 
 testWithTools(['git'], 'a crate the tree does not hold (or at another version) is a LockfileError on its line', async () => {
