@@ -21,12 +21,20 @@ export function parseJson(file: string, rawText: string): JsonDoc {
   const bom = rawText.charCodeAt(0) === 0xfeff ? 1 : 0;
   const text = rawText.slice(bom);
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  let root: Node | undefined;
+  let value: unknown;
+  try {
+    root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    if (root && !errors.length) value = getNodeValue(root);
+  } catch (e) {
+    // the parser recurses: absurdly deep nesting runs out of stack, which no lockfile needs
+    if (e instanceof RangeError) throw new LockfileError(file, undefined, 'not a lockfile: JSON nested too deeply');
+    throw e;
+  }
   if (errors.length || !root) {
     const e = errors[0];
     throw new LockfileError(file, e ? lineOf(lineStarts(text), e.offset) : 1, `not valid JSON: ${e ? printParseErrorCode(e.error) : 'empty'}`);
   }
-  const value: unknown = getNodeValue(root);
   const starts = lineStarts(text);
   const line = (path: JsonPath): number | undefined => {
     for (let n = path.length; n >= 0; n--) {

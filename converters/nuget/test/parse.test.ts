@@ -89,6 +89,10 @@ describe('packages.lock.json', () => {
     expect(parseNuget('/p/packages.lock.json', text).packages.map((p) => `${p.id}/${p.version}`)).toEqual(['A/1.0.0', 'A/2.0.0']);
   });
 
+  test('absurd nesting is a LockfileError, not a stack overflow', () => {
+    expect(errorOf(() => parseNuget('/p/packages.lock.json', `{"version":1,"dependencies":${'['.repeat(200000)}`)).reason).toContain('nested too deeply');
+  });
+
   test('one package with two content hashes is refused', () => {
     const text = lockText(1, { a: { A: { type: 'Direct', resolved: '1.0.0', contentHash: H1 } }, b: { A: { type: 'Direct', resolved: '1.0.0', contentHash: H2 } } });
     expect(errorOf(() => parseNuget('/p/packages.lock.json', text)).reason).toContain('different content hashes');
