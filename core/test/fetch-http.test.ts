@@ -137,6 +137,13 @@ describe('prefetcher: faults', () => {
     await fresh.close();
   });
 
+  test('wrong bytes on the last allowed attempt are still a HashMismatchError', async () => {
+    server.fault('/a.bin', { kind: 'status', status: 503, times: 3 });
+    server.fault('/a.bin', { kind: 'wrong-bytes' });
+    const e = await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a', expect: expectSha256 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(HashMismatchError);
+  });
+
   test('a slow start and a slow body within the idle timeout succeed; an idle body past it is retried', async () => {
     server.fault('/a.bin', { kind: 'slow', times: 1, delayMs: 300 });
     server.fault('/a.bin', { kind: 'slow-body', times: 1, delayMs: 5, chunkBytes: 20_000 });

@@ -208,7 +208,10 @@ export class HttpPrefetcher implements Prefetcher {
         return await attempt();
       } catch (e) {
         if (!(e instanceof AttemptError) || !e.retryable || n >= this.retries) {
-          if (e instanceof AttemptError && e.retryable && n > 1) throw new AttemptError(`${e.message} (after ${n} attempts)`, { retryable: false, ...(e.status !== undefined ? { status: e.status } : {}) });
+          if (e instanceof AttemptError && e.retryable && n > 1) {
+            const last = new AttemptError(`${e.message} (after ${n} attempts)`, { retryable: false, ...(e.status !== undefined ? { status: e.status } : {}) });
+            throw Object.assign(last, { mismatch: (e as { mismatch?: HashMismatchError }).mismatch });
+          }
           throw e;
         }
         const delayMs = backoffDelay(n, this.backoffMs, e.retryAfterMs, this.maxDelayMs);
@@ -357,7 +360,7 @@ export class HttpPrefetcher implements Prefetcher {
         const state: ResumeState = {};
         if (req.expect) {
           // a download of this URL that a killed run left behind
-          const left = await this.cache.claimPartial(url);
+          const left = await this.cache.claimPartial(url).catch(() => undefined);
           if (left) state.partial = { tmp: left.data, bytes: left.bytes, validator: left.meta.validator, total: left.meta.total };
         }
         try {
