@@ -26,6 +26,14 @@ export function packageIds(packages: LockedPackage[]): Map<LockedPackage, string
   return ids;
 }
 
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
 function isPypi(url: string): boolean {
   const u = url.endsWith('/') ? url : `${url}/`;
   return u === PYPI_SIMPLE || PYPI_SIMPLE_ALIASES.some((a) => (a.endsWith('/') ? a : `${a}/`) === u);
@@ -69,6 +77,12 @@ export async function resolve(lock: ParsedLock<PoetryLock>, ctx: ConvertContext)
   const pipIndex = await pipSetting('index-url', ctx.env);
   const pypi = splitUserinfo(pipIndex ?? PYPI_SIMPLE);
   if (pypi.headers) ctx.prefetcher.authorize(new URL(pypi.url).origin + '/', pypi.headers);
+  // credentials written into pip's index-url / extra-index-url also serve Poetry sources on the same host
+  const pipCreds = new Map<string, Record<string, string>>();
+  for (const u of [pipIndex ?? '', ...((await pipSetting('extra-index-url', ctx.env)) ?? '').split(/\s+/)]) {
+    const c = splitUserinfo(u);
+    if (c.headers) pipCreds.set(new URL(c.url).origin, c.headers);
+  }
   const authorized = new Set<string>();
   const planFor = async (p: LockedPackage): Promise<IndexPlan> => {
     if (!p.source) return { index: pypi.url, sourceName: 'PyPI' };
@@ -77,7 +91,7 @@ export async function resolve(lock: ParsedLock<PoetryLock>, ctx: ConvertContext)
     const index = isPypi(clean.url) && pipIndex ? pypi.url : clean.url;
     if (!authorized.has(index)) {
       authorized.add(index);
-      const creds = clean.headers ?? (p.source.reference ? await poetryCredentials(p.source.reference, ctx.env) : undefined);
+      const creds = clean.headers ?? (p.source.reference ? await poetryCredentials(p.source.reference, ctx.env) : undefined) ?? pipCreds.get(originOf(index));
       if (creds) ctx.prefetcher.authorize(new URL(index).origin + '/', creds);
     }
     return { index, sourceName: name };

@@ -111,6 +111,21 @@ describe('resolve against a Simple API', () => {
     expect(r2.unpinned).toEqual([]);
   });
 
+  test('packages without a source use the index-url of pip\'s configuration, with its credentials kept out of the output', async () => {
+    const conf = join(home, 'pip.conf');
+    const authed = privateIdx.url.replace('http://', 'http://alice:s3cret@');
+    await writeFile(conf, `[global]\nindex-url = ${authed}\n`);
+    const text = pkg('secret', '1.0.0', [F.p!]) + META;
+    const r = await convert(text, { env: { PIP_CONFIG_FILE: conf } });
+    expect(r.unpinned).toEqual([]);
+    expect(r.artifacts[0]!.fetch).toMatchObject({ urls: [privateIdx.fileUrl(F.p!.filename)] });
+    expect(r.text).not.toContain('s3cret');
+    expect(r.text).not.toContain('alice');
+    // and a legacy source on that host takes the same credentials
+    const r2 = await convert(pkg('secret', '1.0.0', [F.p!], privateIdx.url) + META, { env: { PIP_EXTRA_INDEX_URL: authed } });
+    expect(r2.unpinned).toEqual([]);
+  });
+
   test('url, file and directory sources; files = [] reported; offline entries unpinned', async () => {
     const url = index.fileUrl(F.a!.filename);
     const text = `[[package]]\nname = "alpha"\nversion = "1.0.0"\npython-versions = "*"\ngroups = ["main"]\nfiles = [{file = "${F.a!.filename}", hash = "sha256:${F.a!.sha256}"}]\n\n[package.source]\ntype = "url"\nurl = "${url}"\n\n` +
