@@ -40,11 +40,11 @@ interface CdRecord {
   entrySize: number;
 }
 
-class ZipError extends Lock2nixError {
+export class ZipError extends Lock2nixError {
   override name = 'ZipError';
 }
 
-async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+export async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
@@ -60,7 +60,7 @@ async function hashRange(fh: FileHandle, h: Hash, start: number, end: number): P
 }
 
 /** The end-of-central-directory record: the last one whose comment reaches exactly to the end of the file. */
-async function findEocd(fh: FileHandle, size: number): Promise<{ pos: number; rec: Buffer }> {
+export async function findEocd(fh: FileHandle, size: number): Promise<{ pos: number; rec: Buffer }> {
   if (size < EOCD_SIZE) throw new ZipError('too short to be a zip file');
   const tailLen = Math.min(size, EOCD_SIZE + 0xffff);
   const tail = await readAt(fh, size - tailLen, tailLen);

@@ -5,9 +5,11 @@
 // a feed serves. So every package is downloaded, its content hash computed and compared (verify), and the
 // file's own hash pinned. Offline, only the cache can pin.
 
-import { HashMismatchError, Lock2nixError, hexToSri, type Converter, type ConvertContext, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
+import { HashMismatchError, Lock2nixError, hexToSri, parseHash, type Converter, type ConvertContext, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
 import { nupkgContentHash } from './content-hash.ts';
 import { parseJson } from './json.ts';
+import { readNuspecIdentity } from './nuspec.ts';
+import { normalizeVersion } from './version.ts';
 import { parseAssets } from './parse-assets.ts';
 import { parsePackagesLock } from './parse-packages-lock.ts';
 import { resolvePlan } from './resolve.ts';
@@ -66,6 +68,24 @@ export const nugetConverter: Converter<NugetPlan> = {
     }
   },
   async finish(pinned: PinnedArtifact[], resolved: Resolved, ctx: ConvertContext) {
+    // Packs have no hash in the lockfile: check at least that the feed served the package they name.
+    await Promise.all(
+      pinned.map(async (a) => {
+        if (a.fetch.type !== 'file' || !a.pin || a.hashes.length || (a.meta as Record<string, unknown> | undefined)?.role !== 'pack') return;
+        const sha256 = Buffer.from(parseHash(a.pin.hash).bytes).toString('hex');
+        const file = await ctx.prefetcher.cached({ urls: a.fetch.urls, pkg: `${a.name} ${a.version}`, expect: { algo: 'sha256', hex: sha256 } });
+        if (!file) return; // pinned without a download (an earlier run's pin): checked then
+        let found;
+        try {
+          found = await readNuspecIdentity(file.path);
+        } catch (e) {
+          throw new Lock2nixError(`${a.name} ${a.version}: ${file.url} is not a readable .nupkg: ${(e as Error).message}`);
+        }
+        if (found.id.toLowerCase() !== a.name.toLowerCase() || normalizeVersion(found.version)?.toLowerCase() !== a.version.toLowerCase()) {
+          throw new Lock2nixError(`${a.name} ${a.version}: ${file.url} serves the package ${found.id} ${found.version}, not the one the lockfile names`);
+        }
+      }),
+    );
     const unpinned = pinned.filter((a) => a.fetch.type !== 'none' && !a.pin);
     if (ctx.offline && unpinned.length) {
       (resolved.warnings ??= []).push(

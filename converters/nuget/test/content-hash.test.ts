@@ -11,6 +11,7 @@ import { buildNupkg, type FixturePackage } from '../../../fixtures/src/registrie
 import { testWithTools } from '@lock2nix/fixtures';
 import { createHash } from 'node:crypto';
 import { nupkgContentHash } from '../src/content-hash.ts';
+import { readNuspecIdentity } from '../src/nuspec.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -73,4 +74,12 @@ test('not a zip, or a truncated one: a clear error', async () => {
   const corrupt = Buffer.from(b.bytes);
   corrupt.writeUInt32LE(0x11111111, b.bytes.length - 22 + 16); // central directory offset
   await expect(nupkgContentHash(await save('corrupt.nupkg', corrupt))).rejects.toBeInstanceOf(Lock2nixError);
+});
+
+test('the nuspec identity of a package, with or without data descriptors', async () => {
+  for (const dataDescriptors of [false, true]) {
+    const b = buildNupkg({ id: 'Fixture.Ident', version: '2.0.0-Beta.1', dataDescriptors, signaturePosition: 'first' });
+    expect(await readNuspecIdentity(await save(`ident-${dataDescriptors}.nupkg`, b.bytes))).toEqual({ id: 'Fixture.Ident', version: '2.0.0-Beta.1' });
+  }
+  await expect(readNuspecIdentity(await save('html2.nupkg', Buffer.from('<html/>')))).rejects.toBeInstanceOf(Lock2nixError);
 });

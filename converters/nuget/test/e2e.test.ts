@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CollectingReporter, HashMismatchError, convertFile, createPrefetcher, type ConvertResult } from '@lock2nix/core';
 import { NIX_ENV, TEMPLATES_DIR, TEST_PKGS, nixBuildExpr, startServer, testWithTools, type FixtureServer } from '@lock2nix/fixtures';
-import { addNugetFeed, packagesLockJson, projectAssetsJson, type FixturePackage, type NugetFeed } from '../../../fixtures/src/registries/nuget.ts';
+import { addNugetFeed, buildNupkg, packagesLockJson, projectAssetsJson, type FixturePackage, type NugetFeed } from '../../../fixtures/src/registries/nuget.ts';
 import { nugetConverter } from '../src/index.ts';
 import { renderDepsJson } from '../src/deps-json.ts';
 
@@ -325,3 +325,19 @@ test('the lock2nix command: `lock2nix nuget` in the project, then nix-build of t
   expect(off.status).toBe(5);
   expect(off.stderr).toContain('NuGet lockfiles state content hashes (of the package without its signature), not hashes of the .nupkg files, so every package must be downloaded once, or be in the lock2nix download cache');
 }, 120_000);
+
+test('a pack (no hash in the lockfile) must at least be the package it names', async () => {
+  const bad = await startServer();
+  try {
+    const wrong = buildNupkg({ id: 'Something.Else', version: '8.0.1' });
+    bad.file('/packs/v3-flatcontainer/fixture.app.runtime.linux-x64/8.0.1/fixture.app.runtime.linux-x64.8.0.1.nupkg', wrong.bytes);
+    const f = addNugetFeed(bad, { prefix: '/packs', packages: [] });
+    const proj = join(work, 'wrong-pack');
+    await mkdir(join(proj, 'obj'), { recursive: true });
+    const file = join(proj, 'obj', 'project.assets.json');
+    await writeFile(file, projectAssetsJson({ ...feed, packages: [] }, { sources: [f.serviceIndex], downloadDependencies: [{ name: PACK, version: '[8.0.1, 8.0.1]' }] }));
+    await expect(convert(file, { cache: join(work, 'cache-wrong-pack') })).rejects.toThrow(`${PACK} 8.0.1: ${f.flatContainer}fixture.app.runtime.linux-x64/8.0.1/fixture.app.runtime.linux-x64.8.0.1.nupkg serves the package Something.Else 8.0.1, not the one the lockfile names`);
+  } finally {
+    await bad.close();
+  }
+}, 60_000);
