@@ -155,6 +155,32 @@ describe('archive', () => {
     expect(hashes.size).toBe(1);
   });
 
+  test('a zip that writes through its own symlink is refused', async () => {
+    const evil = join(dir, 'evil');
+    await mkdir(join(evil, 'top'), { recursive: true });
+    await symlink('/tmp', join(evil, 'top', 'link'));
+    await run('zip', ['-qry', join(dir, 'evil1.zip'), 'top'], { cwd: evil });
+    await rm(join(evil, 'top', 'link'));
+    await mkdir(join(evil, 'top', 'link'));
+    await writeFile(join(evil, 'top', 'link', 'pwned'), 'x');
+    await run('zip', ['-qr', join(dir, 'evil1.zip'), 'top/link/pwned'], { cwd: evil });
+    http.file('/a/evil1.zip', await readFile(join(dir, 'evil1.zip')));
+    await expect(pf.archive({ urls: [`${http.url}/a/evil1.zip`], pkg: 'evil' })).rejects.toThrow(/unsafe path in zip: top\/link\/pwned goes through a symlink/);
+    await expect(lstat('/tmp/pwned')).rejects.toThrow();
+    // the same trick in a tarball (node-tar's own guard)
+    await rm(join(evil, 'top'), { recursive: true });
+    await mkdir(join(evil, 'top'));
+    await symlink('/tmp', join(evil, 'top', 'link'));
+    await run('tar', ['-cf', join(dir, 'evil2.tar'), 'top'], { cwd: evil });
+    await rm(join(evil, 'top', 'link'));
+    await mkdir(join(evil, 'top', 'link'));
+    await writeFile(join(evil, 'top', 'link', 'pwned2'), 'x');
+    await run('tar', ['-rf', join(dir, 'evil2.tar'), 'top/link/pwned2'], { cwd: evil });
+    http.file('/a/evil2.tar', await readFile(join(dir, 'evil2.tar')));
+    await expect(pf.archive({ urls: [`${http.url}/a/evil2.tar`], pkg: 'evil2' })).rejects.toThrow(/evil2: cannot fetch .*: cannot unpack: /);
+    await expect(lstat('/tmp/pwned2')).rejects.toThrow();
+  });
+
   test('more than one top-level entry is refused like fetchzip', async () => {
     await expect(pf.archive({ urls: [`${http.url}/a/two.tar.gz`], pkg: 'two 1' })).rejects.toThrow(/two 1: cannot fetch .*two\.tar\.gz: cannot unpack: expected exactly one top-level entry in the archive, found 2/);
   });

@@ -64,8 +64,23 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   );
 }
 
+/** Refuse to write through a symlink an earlier entry created (a zip can otherwise reach outside `into`). */
+async function checkParents(into: string, rel: string, realDirs: Set<string>): Promise<void> {
+  const parts = rel.split('/').filter(Boolean).slice(0, -1);
+  let cur = into;
+  for (const part of parts) {
+    cur = join(cur, part);
+    if (realDirs.has(cur)) continue;
+    const st = await lstat(cur).catch(() => undefined);
+    if (st?.isSymbolicLink()) throw new Error(`unsafe path in zip: ${rel} goes through a symlink`);
+    if (st && !st.isDirectory()) throw new Error(`unsafe path in zip: ${rel} goes through a file`);
+    if (st) realDirs.add(cur);
+  }
+}
+
 async function unzip(archive: string, into: string): Promise<void> {
   const zip = await openZip(archive);
+  const realDirs = new Set<string>();
   const readStream = (entry: yauzl.Entry) =>
     new Promise<NodeJS.ReadableStream>((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))));
   await new Promise<void>((resolve, reject) => {
@@ -76,6 +91,8 @@ async function unzip(archive: string, into: string): Promise<void> {
         const name = entry.fileName.replace(/\\/g, '/');
         if (name.split('/').some((s) => s === '..') || name.startsWith('/')) throw new Error(`unsafe path in zip: ${name}`);
         const dest = join(into, name);
+        await checkParents(into, name, realDirs);
+        if (await lstat(dest).then((st) => st.isSymbolicLink(), () => false)) throw new Error(`unsafe path in zip: ${name} replaces a symlink`);
         const madeOnUnix = entry.versionMadeBy >> 8 === 3;
         const mode = madeOnUnix ? (entry.externalFileAttributes >>> 16) & 0o177777 : 0;
         const type = mode & 0o170000;
