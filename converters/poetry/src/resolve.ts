@@ -129,6 +129,20 @@ export async function resolve(lock: ParsedLock<PoetryLock>, ctx: ConvertContext)
       };
     });
 
+  // ask the index for every project page at once (the prefetcher bounds concurrency); awaited in order below
+  const plans = new Map<LockedPackage, IndexPlan>();
+  for (const p of L.packages) {
+    if (p.source && p.source.type !== 'legacy') continue;
+    const plan = await planFor(p);
+    plans.set(p, plan);
+    const pageKey = `${plan.index}\0${p.normName}`;
+    if (!ctx.offline && p.files.length > 0 && !pages.has(pageKey)) {
+      const pending = fetchProjectPage(ctx.prefetcher, plan.index, p.normName, `${p.name} ${p.version}`);
+      pending.catch(() => undefined); // reported where it is awaited
+      pages.set(pageKey, pending);
+    }
+  }
+
   for (const p of L.packages) {
     const id = ids.get(p)!;
     const label = `${p.name} ${p.version}`;
@@ -154,7 +168,7 @@ export async function resolve(lock: ParsedLock<PoetryLock>, ctx: ConvertContext)
 
     const src = p.source;
     if (!src || src.type === 'legacy') {
-      const plan = await planFor(p);
+      const plan = plans.get(p)!;
       pkgMeta.source = { type: 'index', index: plan.index, name: plan.sourceName };
       if (p.files.length === 0) {
         pkgMeta.broken = `${label} has no files in the lockfile (files = []); run \`poetry lock --regenerate\``;
@@ -162,9 +176,7 @@ export async function resolve(lock: ParsedLock<PoetryLock>, ctx: ConvertContext)
       }
       let page: { url: string; files: IndexFile[] } | null | undefined;
       if (!ctx.offline && p.files.length > 0) {
-        const pageKey = `${plan.index}\0${p.normName}`;
-        if (!pages.has(pageKey)) pages.set(pageKey, fetchProjectPage(ctx.prefetcher, plan.index, p.normName, label));
-        page = await pages.get(pageKey)!;
+        page = await pages.get(`${plan.index}\0${p.normName}`)!;
         if (page === null) {
           missing.push(`${label}: the index ${plan.index} (${plan.sourceName}) has no project ${p.normName}`);
           continue;

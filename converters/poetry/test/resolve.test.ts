@@ -52,7 +52,7 @@ const META = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.9"\nconten
 async function convert(text: string, opts: { offline?: boolean; env?: Record<string, string>; dir?: string } = {}) {
   const dir = opts.dir ?? join(home, `p${Math.random().toString(36).slice(2)}`);
   await mkdir(dir, { recursive: true });
-  const prefetcher = createPrefetcher({ cacheDir: join(home, 'cache'), offline: Boolean(opts.offline), retries: 1, backoffMs: 1 });
+  const prefetcher = createPrefetcher({ cacheDir: join(home, 'cache'), offline: Boolean(opts.offline), retries: 3, backoffMs: 1 });
   const ctx: ConvertContext = { projectDir: dir, offline: Boolean(opts.offline), prefetcher, reporter: silentReporter, env: { ...cleanEnv(home), ...(opts.env ?? {}) } };
   try {
     return await convertText(poetryConverter, join(dir, 'poetry.lock'), text, ctx);
@@ -77,6 +77,18 @@ describe('resolve against a Simple API', () => {
     expect(r.text).toContain('"beta-pkg@2.0.0"');
     // the sdist's build requirement is looked up on the same index (no setuptools here: a warning)
     expect(r.warnings.join('\n')).toMatch(/alpha 1\.0\.0: build requirement setuptools>=70\.1 is not on/);
+  });
+
+  test('index faults: a passing 503 is retried; a lasting one is an error naming the package and page', async () => {
+    const text = pkg('gamma-x', '1.0.0', [F.b1!], index.url) + pkg('alpha', '1.0.0', [F.a!], index.url) + META;
+    server.fault('/json/simple/alpha/', { kind: 'status', status: 503, times: 1 });
+    const r = await convert(pkg('alpha', '1.0.0', [F.a!], index.url) + META);
+    expect(r.unpinned).toEqual([]);
+    server.clearFaults();
+    server.fault('/json/simple/alpha/', { kind: 'status', status: 503 });
+    const err = await convert(text).then(() => undefined, (e: Error) => e);
+    server.clearFaults();
+    expect(err?.message).toMatch(/alpha 1\.0\.0: .*\/json\/simple\/alpha\/.*503/);
   });
 
   test('a file whose name is spelled differently in the lock is found by sha256', async () => {
