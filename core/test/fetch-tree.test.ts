@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TEST_PKGS, git, hasTool, nixBuildExpr, nixHash, startGitServer, startServer, testWithTools, type FixtureServer, type GitServer } from '@lock2nix/fixtures';
 import { FetchError, createPrefetcher, nixString, type HttpPrefetcher } from '../src/index.ts';
 import { gitEnv } from '../src/fetch/git.ts';
+import { archiveNarHash } from '../src/hash/archive.ts';
 
 const run = promisify(execFile);
 
@@ -153,6 +154,13 @@ describe('archive', () => {
       hashes.add(t.narHash);
     }
     expect(hashes.size).toBe(1);
+  });
+
+  test('the unpacked tree hashes like the streaming archive hasher in core/src/hash/archive.ts', async () => {
+    for (const n of ['p.tar.gz', 'p.tar.zst', 'p.tar', 'p.zip']) {
+      const t = await pf.archive({ urls: [`${http.url}/a/${n}`], pkg: n });
+      expect(await archiveNarHash(t.file.path), n).toBe(t.narHash);
+    }
   });
 
   test('a zip that writes through its own symlink is refused', async () => {
