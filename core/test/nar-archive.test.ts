@@ -70,7 +70,7 @@ describe('archive NAR hash against nix-hash of the unpacked archive', () => {
     for (let i = 0; i < N; i++) {
       const dir = join(work, `src${i}`);
       const top = `top-${i}`;
-      await writeRandomTree(join(dir, top), 5000 + i, { hardlinks: true });
+      await writeRandomTree(join(dir, top), 5000 + i, { hardlinks: true, noReplacementChar: true });
       const a = join(work, `a${i}`);
       await sh(`
         cd "$1"
@@ -124,9 +124,23 @@ describe('archive NAR hash against nix-hash of the unpacked archive', () => {
     expect(ours).toEqual(expected);
   });
 
+  testWithTools(['tar'], 'names and link targets that are not UTF-8 are refused, not hashed wrongly', async () => {
+    const d = join(work, 'latin1');
+    for (const [sub, make] of [
+      ['name', async (top: string) => writeFile(Buffer.concat([Buffer.from(`${top}/caf`), Buffer.from([0xe9])]), 'x')],
+      ['target', async (top: string) => symlink(Buffer.from([0x78, 0xff]), join(top, 'link'))],
+    ] as const) {
+      const top = join(d, sub, 'top');
+      await mkdir(top, { recursive: true });
+      await make(top);
+      await sh(`cd "$1"; tar -cf ../${sub}.tar top`, join(d, sub));
+      await expect(archiveNarHash(join(d, `${sub}.tar`))).rejects.toThrow(/not valid UTF-8/);
+    }
+  });
+
   testWithTools(['nix-hash', 'tar', 'git'], 'GitHub-style git archive: pax_global_header is not a file; same hash as the git tree', async () => {
     const repo = join(work, 'repo');
-    await writeRandomTree(repo, 42);
+    await writeRandomTree(repo, 42, { noReplacementChar: true });
     await sh(`cd "$1"; git init -q; git add -A; git -c user.name=t -c user.email=t@t commit -qm x; git archive --format=tar.gz --prefix=repo-abc/ HEAD > "$1.tar.gz"; git clone -q "$1" "$1.co"; rm -rf "$1.co/.git"`, repo);
     const listing = await sh(`tar -tvf "$1.tar.gz" | head -1; tar -tf "$1.tar.gz" | grep -c pax_global_header || true`, repo);
     expect(listing).not.toContain('pax_global_header\n1'); // GNU tar does not list it as a member either
@@ -137,7 +151,7 @@ describe('archive NAR hash against nix-hash of the unpacked archive', () => {
 
   // (names are ASCII here: for non-ASCII names from DOS hosts, unzip builds differ: Debian's converts them
   // from CP437 even with the UTF-8 flag, nixpkgs' unzip keeps UTF-8)
-  testWithTools(['nix-hash', 'unzip', 'python3'], 'zip made on a non-unix system: no modes, folders from trailing slashes', async () => {
+  testWithTools(['nix-hash', 'unzip', 'python3'], 'zip details: non-unix hosts (no modes), names as stored bytes, what unzip fails on', async () => {
     const z = join(work, 'dos.zip');
     await run('python3', ['-c', `
 import sys, zipfile
@@ -175,6 +189,18 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
         z.writestr(i, b'x')
 `, join(work, file), ...names]).catch(() => undefined); // python warns about the duplicate
     }
+    // names that are not UTF-8 (python stores 'café' in CP437 without the UTF-8 flag) and UTF-8 ones: their bytes
+    await run('python3', ['-c', `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    for n in ['top/caf\u00e9', 'top/\u65e5\u672c', 'top/ok']:
+        i = zipfile.ZipInfo(n)
+        i.create_system = 3
+        i.external_attr = 0o100755 << 16
+        z.writestr(i, n.encode())
+`, join(work, 'names.zip')]);
+    await sh(FETCHZIP, join(work, 'names.zip'), join(work, 'out-names'), '1');
+    expect(bytesToHex(await zipNarHashBytes(join(work, 'names.zip')))).toBe((await nixHashes([join(work, 'out-names')]))[0]);
     await expect(zipNarHashBytes(join(work, 'abs.zip'))).rejects.toThrow(/absolute/);
     await expect(zipNarHashBytes(join(work, 'dup.zip'))).rejects.toThrow(/twice/);
     await sh(FETCHZIP, join(work, 'dot.zip'), join(work, 'out-dot'), '1');
@@ -204,7 +230,7 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
 
   test('a tar stream (not a file) hashes the same as the file; the tree lists members without extracting', async () => {
     const d = join(work, 'stream');
-    await writeRandomTree(join(d, 'top'), 9);
+    await writeRandomTree(join(d, 'top'), 9, { noReplacementChar: true });
     await sh(`cd "$1"; tar -czf s.tgz top`, d);
     const fromFile = await archiveNarHashBytes(join(d, 's.tgz'));
     const { createReadStream } = await import('node:fs');

@@ -22,10 +22,10 @@ export function rng(seed: number): () => number {
  */
 const PIECES = ['a', 'b', 'Z', 'A', 'é', 'e\u0301', '\uFFFD', '😀', '\uFF5E', '日本', 'Ω', ' ', '-', '.', '_', '~', '0', '9', 'x.y', 'a-b', 'a.b', '\u00A0', '\u2028', 'ß', 'İ', '\u{10FFFD}'];
 
-export function randomName(r: () => number): string {
+export function randomName(r: () => number, pieces: readonly string[] = PIECES): string {
   const n = 1 + Math.floor(r() * 4);
   let s = '';
-  for (let i = 0; i < n; i++) s += PIECES[Math.floor(r() * PIECES.length)];
+  for (let i = 0; i < n; i++) s += pieces[Math.floor(r() * pieces.length)];
   if (r() < 0.05) s = 'n'.repeat(100 + Math.floor(r() * 150)); // long names (≤ 255 bytes)
   if (s === '.' || s === '..' || s === '') s = 'dot' + s;
   return s;
@@ -44,11 +44,15 @@ export interface GenOptions {
   hardlinks?: boolean;
   /** no symlinks with absolute or empty-ish targets, no empty folders (for git, which does not keep them) */
   gitSafe?: boolean;
+  /** no U+FFFD in names or targets (tar readers cannot tell it from bytes that are not UTF-8) */
+  noReplacementChar?: boolean;
 }
 
 /** Write a random tree at `root` (created). */
 export async function writeRandomTree(root: string, seed: number, opts: GenOptions = {}): Promise<TreeStats> {
   const r = rng(seed);
+  const pieces = opts.noReplacementChar ? PIECES.filter((p) => p !== '\uFFFD') : PIECES;
+  const name = () => randomName(r, pieces);
   const stats: TreeStats = { files: 0, executables: 0, symlinks: 0, dirs: 0, emptyFiles: 0, hardlinks: 0 };
   const files: string[] = [];
   await mkdir(root, { recursive: true });
@@ -57,10 +61,10 @@ export async function writeRandomTree(root: string, seed: number, opts: GenOptio
     const n = Math.floor(r() * budget);
     const used = new Set<string>();
     for (let i = 0; i < n; i++) {
-      const name = randomName(r);
-      if (used.has(name)) continue;
-      used.add(name);
-      const p = join(dir, name);
+      const n = name();
+      if (used.has(n)) continue;
+      used.add(n);
+      const p = join(dir, n);
       const k = r();
       if (k < 0.45) {
         const size = r() < 0.15 ? 0 : r() < 0.9 ? Math.floor(r() * 300) : Math.floor(r() * 70000);
@@ -78,8 +82,8 @@ export async function writeRandomTree(root: string, seed: number, opts: GenOptio
         if (size === 0) stats.emptyFiles++;
       } else if (k < 0.65) {
         const targets = opts.gitSafe
-          ? ['x', '../up', randomName(r), `a/${randomName(r)}/b`]
-          : ['x', '../up', randomName(r), '/nix/store/abc-dangling', '/', '.', `${randomName(r)}/..//./x`, 'é/😀'];
+          ? ['x', '../up', name(), `a/${name()}/b`]
+          : ['x', '../up', name(), '/nix/store/abc-dangling', '/', '.', `${name()}/..//./x`, 'é/😀'];
         await symlink(targets[Math.floor(r() * targets.length)]!, p);
         stats.symlinks++;
       } else if (depth < 8) {

@@ -8,6 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -108,6 +109,19 @@ class ContentStore {
 const REGULAR_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 
 /**
+ * node-tar decodes member names and link targets as UTF-8, so bytes that are not UTF-8 come out as U+FFFD and
+ * the original bytes are lost. Such a name (or a genuine U+FFFD, which cannot be told apart) is refused rather
+ * than hashed wrongly.
+ */
+function decodedName(e: ReadEntry, which: 'path' | 'linkpath'): string {
+  const text = e[which] ?? '';
+  if (text.includes('\uFFFD')) {
+    throw new Lock2nixError(`tar member ${JSON.stringify(e.path)}: ${which === 'path' ? 'its name' : 'its link target'} is not valid UTF-8 (or holds U+FFFD); cannot hash it faithfully`);
+  }
+  return text;
+}
+
+/**
  * Read a tar stream (plain, gzip or zstd) into a tree, as GNU tar would extract it: the pax global header
  * (GitHub's commit id) is not a file; hard links become copies of their target; parent folders appear
  * implicitly; a leading `./` or `/` is dropped; of duplicate members the last wins. Character and block
@@ -122,7 +136,7 @@ export async function readTarTree(input: Readable | AsyncIterable<Uint8Array>, o
 
   const handle = async (e: ReadEntry): Promise<void> => {
     const what = 'tar member';
-    const parts = splitMemberPath(e.path, what);
+    const parts = splitMemberPath(decodedName(e, 'path'), what);
     const mode = e.mode ?? 0o644;
     let type = e.type as string;
     if (REGULAR_TYPES.has(type) && e.path.endsWith('/')) type = 'Directory';
@@ -140,10 +154,10 @@ export async function readTarTree(input: Readable | AsyncIterable<Uint8Array>, o
         b.add(parts, emptyDirectory(), what);
         return;
       case 'SymbolicLink':
-        b.add(parts, symlinkNode(e.linkpath ?? ''), what);
+        b.add(parts, symlinkNode(decodedName(e, 'linkpath')), what);
         return;
       case 'Link': {
-        const target = b.get(splitMemberPath(e.linkpath ?? '', what));
+        const target = b.get(splitMemberPath(decodedName(e, 'linkpath'), what));
         if (!target) throw new Lock2nixError(`tar member ${JSON.stringify(e.path)} is a hard link to ${JSON.stringify(e.linkpath)}, which is not in the archive before it`);
         if (target.type === 'directory') throw new Lock2nixError(`tar member ${JSON.stringify(e.path)} is a hard link to a folder`);
         b.add(parts, target, what);
@@ -217,14 +231,15 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /**
- * A member's name as unzip on unix writes it: UTF-8 when the archive says so (flag bit 11 or Info-ZIP's
- * Unicode path field), otherwise the stored bytes unchanged.
+ * A member's name as bytes, as unzip on unix writes it: the Info-ZIP Unicode path field when present and
+ * matching (its bytes are UTF-8), otherwise the stored name unchanged (UTF-8 when flag bit 11 says so).
  */
 function zipName(entry: yauzl.Entry): Buffer {
   const raw = entry.fileName as unknown as Buffer;
-  const unicode = (entry.generalPurposeBitFlag & 0x800) !== 0 || entry.extraFields.some((f) => f.id === 0x7075);
-  if (!unicode) return raw;
-  return Buffer.from(yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, true));
+  for (const f of entry.extraFields) {
+    if (f.id === 0x7075 && f.data.length >= 6 && f.data[0] === 1 && f.data.readUInt32LE(1) === crc32(raw)) return f.data.subarray(5);
+  }
+  return raw;
 }
 
 /**
