@@ -104,11 +104,15 @@ let
   '') (builtins.attrNames (meta.registries or { })));
   configText = "# Written by lock2nix.\n" + builtins.concatStringsSep "" (map replacement sourceNames) + registries;
   config = builtins.toFile "cargo-config.toml" configText;
+  # the Cargo.lock handed in must be the one lock2nix read: otherwise the vendor directory does not match it
+  lockFile =
+    if cargoLock == null || !(meta ? lockfileSha256) || builtins.hashFile "sha256" cargoLock == meta.lockfileSha256 then cargoLock
+    else throw "lock2nix: ${toString cargoLock} changed since lock2nix read it; run `lock2nix cargo` again";
   vendor = runCommand name { preferLocalBuild = true; } ''
     mkdir -p "$out/.cargo"
     ${builtins.concatStringsSep "" (map place entries)}
     sed "s|@vendor@|$out|g" ${config} > "$out/.cargo/config.toml"
-    ${if cargoLock == null then "" else ''cat ${cargoLock} > "$out/Cargo.lock"''}
+    ${if cargoLock == null then "" else ''cat ${lockFile} > "$out/Cargo.lock"''}
   '';
 in
 # cargoConfigText: the config before @vendor@ is filled in (for inspection and tests)

@@ -146,6 +146,7 @@ export async function resolveCargo(lock: ParsedLock<CargoLock>, ctx: ConvertCont
     artifacts,
     meta: {
       lockVersion: lock.native.version,
+      lockfileSha256: lock.native.sha256,
       userAgent: DEFAULT_USER_AGENT,
       sources: srcMeta,
       registries,

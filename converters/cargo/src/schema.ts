@@ -18,8 +18,9 @@ export interface LockedPackage {
 
 export interface CargoLock {
   version: LockVersion;
-  /** how the version was recognised, for the format string */
   packages: LockedPackage[];
+  /** lowercase hex sha256 of the lockfile text, for the builder's stale-lockfile check */
+  sha256: string;
 }
 
 /** A parsed `source` string. */

@@ -17,6 +17,7 @@ async function dataFile(text: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'lock2nix-cargo-builder-'));
   const r = await convertText(cargoConverter, join(dir, 'Cargo.lock'), text, testContext({ offline: true }));
   writeFileSync(join(dir, 'cargo.nix'), r.text);
+  writeFileSync(join(dir, 'Cargo.lock'), text);
   return join(dir, 'cargo.nix');
 }
 
@@ -74,4 +75,14 @@ testWithTools(['nix-instantiate'], "a fetchurl that takes curlOptsList (nixpkgs)
   const err = await nixInstantiate(`(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/cargo.nix { lock = import ${data}; fetchurl = ${fake}; }`).catch((e: Error) => e.message);
   const json = /fetchurl-args:(\{.*\})/.exec(String(err))?.[1]?.replace(/\\"/g, '"');
   expect(JSON.parse(json!)).toMatchObject({ name: 'crate-a-1.0.0.tar.gz', curlOptsList: ['--user-agent', expect.stringMatching(/^lock2nix\//)], urls: [expect.stringContaining('static.crates.io/crates/a/a-1.0.0.crate'), expect.stringContaining('/a/1.0.0/download')] });
+});
+
+testWithTools(['nix-instantiate'], 'a Cargo.lock that changed since lock2nix read it is refused by name', async () => {
+  const text = `version = 4\n[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "${CRATES}"\nchecksum = "${SUM}"\n`;
+  const data = await dataFile(text);
+  const lockFile = join(data, '..', 'Cargo.lock');
+  const expr = `(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/cargo.nix { lock = import ${data}; cargoLock = ${lockFile}; }`;
+  expect((await nixInstantiate(expr))[0]).toMatch(/cargo-vendor\.drv$/);
+  writeFileSync(lockFile, `${text}\n[[package]]\nname = "me"\nversion = "0.1.0"\n`);
+  await expect(nixInstantiate(expr)).rejects.toThrow(/Cargo\.lock changed since lock2nix read it; run `lock2nix cargo` again/);
 });
