@@ -39,6 +39,14 @@ function isPureWheel(f: string): boolean {
   return d?.kind === 'wheel' && d.tags!.abi.includes('none') && d.tags!.platform.includes('any') && d.tags!.python.some((t) => t === 'py3' || /^py3\d+$/.test(t));
 }
 
+/** A CPython wheel for Linux or macOS (what a Nix target can use). */
+function isNixTargetWheel(f: string): boolean {
+  const d = parseDistFile(f);
+  if (d?.kind !== 'wheel') return false;
+  const t = d.tags!;
+  return t.python.some((p) => /^(py3\d*|cp3\d+)$/.test(p)) && t.platform.some((p) => p === 'any' || /^(manylinux|musllinux|linux_|macosx_)/.test(p));
+}
+
 export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Resolved, ctx: ConvertContext): Promise<{ artifacts: PinnedArtifact[]; meta?: NixData }> {
   const meta = (resolved.meta ?? {}) as Record<string, NixData>;
   // a url source locked without a hash: pip's --require-hashes needs the one verified by the download
@@ -56,7 +64,7 @@ export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Reso
   const out = [...pinned];
   const byPath = new Map(out.map((a) => [a.cachePath, a]));
   const pages = new Map<string, Promise<{ url: string; files: IndexFile[] } | null>>();
-  const wheels = new Map<string, Promise<{ key: string; requires: string[] } | undefined>>();
+  const wheels = new Map<string, Promise<{ keys: string[]; requires: string[] } | undefined>>();
   const buildRequires: Record<string, NixData> = {};
   const defaultIndex = buildIndexFor.get(resolved);
 
@@ -66,7 +74,52 @@ export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Reso
     return pages.get(k)!;
   };
 
-  /** the newest pure wheel satisfying a requirement: pinned by download, with its own requirements */
+  /** pin one index file by download (or take the locked artifact of the same name); its METADATA requirements */
+  const pinIndexFile = async (f: IndexFile, index: string, reqName: string, version: string, who: string): Promise<{ key: string; requires: string[] }> => {
+    const existing = byPath.get(f.filename);
+    let path: string;
+    let key: string;
+    if (existing) {
+      key = existing.key;
+      const stated = existing.hashes.find((h) => h.meaning === 'file' && h.algo === 'sha256');
+      const got = await ctx.prefetcher.cached({ urls: existing.fetch.type === 'file' ? existing.fetch.urls : [], pkg: who, ...(stated ? { expect: { algo: 'sha256' as const, hex: stated.hex } } : {}) });
+      if (!got) return { key, requires: [] };
+      path = got.path;
+    } else {
+      const got = await ctx.prefetcher.file({ urls: [f.url], pkg: `${reqName} ${version} (build requirement of ${who})`, ...(f.sha256 ? { expect: { algo: 'sha256' as const, hex: f.sha256 } } : {}) });
+      path = got.path;
+      key = f.filename;
+      const tags = parseDistFile(f.filename)!.tags!;
+      const art: PinnedArtifact = {
+        key,
+        name: reqName,
+        version,
+        source: { kind: 'registry', url: index },
+        fetch: { type: 'file', urls: [f.url], name: storeName(f.filename) },
+        hashes: [{ algo: 'sha256', hex: got.digests.sha256, meaning: 'file', field: 'index' }],
+        cachePath: f.filename,
+        meta: { package: `${normalizeName(reqName)}@${version}`, file: f.filename, kind: 'wheel', buildRequirement: true, hash: `sha256:${got.digests.sha256}`, tags: { python: tags.python, abi: tags.abi, platform: tags.platform } },
+        pin: { hash: hexToSri('sha256', got.digests.sha256), by: 'download' },
+      };
+      out.push(art);
+      byPath.set(f.filename, art);
+    }
+    const md = readZip(await readFile(path), (p) => /^[^/]+\.dist-info\/METADATA$/.test(p));
+    const text = [...md.values()][0] ?? '';
+    const requires = [...text.matchAll(/^Requires-Dist:\s*(.+)$/gm)].map((m) => m[1]!.trim()).filter((r) => {
+      try {
+        return !mentionsExtra(parseRequirement(r).marker);
+      } catch {
+        return false;
+      }
+    });
+    return { key, requires };
+  };
+
+  /**
+   * The newest version satisfying a requirement that has a pure-Python wheel, else the newest with wheels
+   * for Linux or macOS (all of those are pinned; the builder keeps the ones that fit its target).
+   */
   const pickWheel = (index: string, reqText: string, who: string) => {
     const req = parseRequirement(reqText);
     const name = normalizeName(req.name);
@@ -78,51 +131,28 @@ export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Reso
           resolved.warnings?.push(`${who}: build requirement ${reqText} is not on ${index}`);
           return undefined;
         }
-        const candidates = pg.files.filter((f) => !f.yanked && isPureWheel(f.filename));
-        const versions = [...new Set(candidates.map((f) => parseDistFile(f.filename)!.version))].filter((v) => valid(v) && !/[a-z]/i.test(v.replace(/\.post\d+$/, '')));
-        const best = maxSatisfying(versions, req.specifier || '>=0');
+        const newest = (files: IndexFile[]) => {
+          const versions = [...new Set(files.map((f) => parseDistFile(f.filename)!.version))].filter((v) => valid(v) && !/[a-z]/i.test(v.replace(/\.post\d+$/, '')));
+          return maxSatisfying(versions, req.specifier || '>=0') ?? undefined;
+        };
+        const byName = (a: IndexFile, b: IndexFile) => (a.filename < b.filename ? -1 : 1);
+        const pure = pg.files.filter((f) => !f.yanked && isPureWheel(f.filename));
+        const bestPure = newest(pure);
+        if (bestPure) {
+          const f = pure.filter((c) => parseDistFile(c.filename)!.version === bestPure).sort(byName)[0]!;
+          const one = await pinIndexFile(f, index, req.name, bestPure, who);
+          return { keys: [one.key], requires: one.requires };
+        }
+        const platform = pg.files.filter((f) => !f.yanked && isNixTargetWheel(f.filename));
+        const best = newest(platform);
         if (!best) {
-          resolved.warnings?.push(`${who}: no pure-Python wheel on ${index} satisfies the build requirement ${reqText}`);
+          resolved.warnings?.push(`${who}: no wheel on ${index} for Linux or macOS satisfies the build requirement ${reqText}`);
           return undefined;
         }
-        const f = candidates.filter((c) => parseDistFile(c.filename)!.version === best).sort((a, b) => (a.filename < b.filename ? -1 : 1))[0]!;
-        const existing = byPath.get(f.filename);
-        let path: string;
-        let key: string;
-        if (existing) {
-          key = existing.key;
-          const stated = existing.hashes.find((h) => h.meaning === 'file' && h.algo === 'sha256');
-          const got = await ctx.prefetcher.cached({ urls: existing.fetch.type === 'file' ? existing.fetch.urls : [], pkg: who, ...(stated ? { expect: { algo: 'sha256' as const, hex: stated.hex } } : {}) });
-          if (!got) return { key, requires: [] };
-          path = got.path;
-        } else {
-          const got = await ctx.prefetcher.file({ urls: [f.url], pkg: `${req.name} ${best} (build requirement of ${who})`, ...(f.sha256 ? { expect: { algo: 'sha256' as const, hex: f.sha256 } } : {}) });
-          path = got.path;
-          key = f.filename;
-          const art: PinnedArtifact = {
-            key,
-            name: req.name,
-            version: best,
-            source: { kind: 'registry', url: index },
-            fetch: { type: 'file', urls: [f.url], name: storeName(f.filename) },
-            hashes: [{ algo: 'sha256', hex: got.digests.sha256, meaning: 'file', field: 'index' }],
-            cachePath: f.filename,
-            meta: { package: `${name}@${best}`, file: f.filename, kind: 'wheel', buildRequirement: true, hash: `sha256:${got.digests.sha256}` },
-            pin: { hash: hexToSri('sha256', got.digests.sha256), by: 'download' },
-          };
-          out.push(art);
-          byPath.set(f.filename, art);
-        }
-        const md = readZip(await readFile(path), (p) => /^[^/]+\.dist-info\/METADATA$/.test(p));
-        const text = [...md.values()][0] ?? '';
-        const requires = [...text.matchAll(/^Requires-Dist:\s*(.+)$/gm)].map((m) => m[1]!.trim()).filter((r) => {
-          try {
-            return !mentionsExtra(parseRequirement(r).marker);
-          } catch {
-            return false;
-          }
-        });
-        return { key, requires };
+        const chosen = platform.filter((c) => parseDistFile(c.filename)!.version === best).sort(byName);
+        const pinnedAll = [];
+        for (const f of chosen) pinnedAll.push(await pinIndexFile(f, index, req.name, best, who));
+        return { keys: pinnedAll.map((x) => x.key), requires: pinnedAll[0]!.requires };
       })());
     }
     return wheels.get(k)!;
@@ -139,7 +169,7 @@ export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Reso
         seen.add(r);
         const w = await pickWheel(index, r, who);
         if (!w) continue;
-        keys.add(w.key);
+        for (const key of w.keys) keys.add(key);
         next.push(...w.requires);
       }
       todo = next;

@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { convertText, createPrefetcher, silentReporter, type ConvertContext } from '@lock2nix/core';
-import { startServer, type FixtureServer } from '@lock2nix/fixtures';
+import { nixEvalJson, startServer, TEMPLATES_DIR, TEST_PKGS, type FixtureServer } from '@lock2nix/fixtures';
 import { makeSdist, makeWheel, servePypi, type PyFile, type PypiIndex } from '../../../fixtures/src/registries/pypi.ts';
 import { poetryConverter } from '../src/index.ts';
 import { parseSimpleHtml } from '../src/simple.ts';
@@ -149,6 +149,28 @@ describe('resolve against a Simple API', () => {
     expect(byKey['localdir@0.1:directory']!.fetch).toEqual({ type: 'none', reason: 'local directory ../localdir (relative to the lockfile\'s folder)' });
     expect(r.warnings.join('\n')).toMatch(/empty 1: the lockfile lists no files for it/);
     expect(r.text).toContain('broken = "empty 1 has no files in the lockfile');
+  });
+
+  test('an sdist whose build backend has only platform wheels: all Linux/macOS ones pinned, the builder keeps the fitting one', async () => {
+    const sd = makeSdist({ name: 'needsnative', version: '1.0', buildRequires: ['nativebackend>=1'] });
+    index.add(sd);
+    const tags = ['cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64', 'cp38-abi3-macosx_11_0_arm64', 'cp38-abi3-win_amd64'];
+    for (const tag of tags) index.add(makeWheel({ name: 'nativebackend', version: '1.2', tag, requires: ['helperlib'] }));
+    index.add(makeWheel({ name: 'nativebackend', version: '0.9' }));
+    index.add(makeWheel({ name: 'helperlib', version: '3.0' }));
+    const dir = join(home, 'native');
+    const r = await convert(pkg('needsnative', '1.0', [sd], index.url) + META, { dir });
+    expect(r.warnings).toEqual([]);
+    const meta = r.meta as { buildRequires: Record<string, string[]> };
+    expect(meta.buildRequires[sd.filename]).toEqual([
+      'helperlib-3.0-py3-none-any.whl',
+      'nativebackend-1.2-cp38-abi3-macosx_11_0_arm64.whl',
+      'nativebackend-1.2-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+    ]);
+    await writeFile(join(dir, 'poetry.nix'), r.text);
+    const files = (system: string) => nixEvalJson<string[]>(`((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = import ${join(dir, 'poetry.nix')}; system = "${system}"; pythonVersion = "3.11"; }).files`);
+    expect((await files('x86_64-linux')).sort()).toEqual(['helperlib-3.0-py3-none-any.whl', 'nativebackend-1.2-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl', sd.filename]);
+    expect((await files('aarch64-darwin')).sort()).toEqual(['helperlib-3.0-py3-none-any.whl', 'nativebackend-1.2-cp38-abi3-macosx_11_0_arm64.whl', sd.filename]);
   });
 
   test('HTML parsing: relative links, entities, base tag, fragments', () => {
