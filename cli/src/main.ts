@@ -42,6 +42,8 @@ Usage:
 Options:
   --lockfile PATH     convert this lockfile only
   --out DIR           output folder (default: lock2nix)
+  --format nixpkgs    also write nixpkgs' own format where one exists (NuGet: <name>.deps.json for
+                      buildDotnetModule's nugetDeps)
   --check             write nothing; exit ${EXIT.stale} when the output on disk is stale
   --offline           no network: use hashes the lockfile justifies and the cache; unpinned entries throw
   --json              print a JSON summary on stdout
@@ -103,6 +105,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         options: {
           lockfile: { type: 'string' },
           out: { type: 'string' },
+          format: { type: 'string', multiple: true },
           check: { type: 'boolean' },
           offline: { type: 'boolean' },
           json: { type: 'boolean' },
@@ -148,6 +151,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         ...(eco ? { only: eco as Ecosystem } : {}),
         ...(o.lockfile ? { lockfile: resolve(io.cwd, o.lockfile) } : {}),
         check: Boolean(o.check),
+        ...(o.format ? { formats: o.format } : {}),
         ctx: { offline, prefetcher, reporter, env: io.env },
       });
       reporter.done();

@@ -68,6 +68,7 @@ export async function findLockfiles(root: string, opts: { only?: Ecosystem; outD
 export function outputName(conv: Converter, root: string, file: string): string {
   const rel = relative(resolve(root), file).split(sep);
   const base = rel.pop()!;
+  if (rel.at(-1) === 'obj') rel.pop(); // NuGet writes obj/project.assets.json: the project is the folder above
   if (base !== conv.lockfileNames[0]) rel.push(base.replace(/\.(lock|json)$/, ''));
   const stem = rel.join('-').replace(/[^A-Za-z0-9_]+/g, '-').replace(/^-+|-+$/g, '');
   return stem ? `${conv.ecosystem}-${stem}` : conv.ecosystem;
@@ -124,6 +125,8 @@ export interface ProjectOptions {
   only?: Ecosystem;
   lockfile?: string;
   check: boolean;
+  /** extra output formats to write beside the data files (see Converter.formats) */
+  formats?: string[];
   ctx: Omit<ConvertContext, 'projectDir'>;
 }
 
@@ -145,6 +148,12 @@ export async function runProject(opts: ProjectOptions): Promise<ProjectRun> {
       throw new UsageError(`no ${what} found under ${opts.root}`);
     }
   }
+  for (const f of opts.formats ?? []) {
+    if (!locks.some((l) => l.converter.formats?.[f])) {
+      const offered = converters.flatMap((c) => Object.keys(c.formats ?? {}).map((k) => `${k} (${c.title})`));
+      throw new UsageError(`no lockfile here has a --format ${f} output; formats: ${offered.join(', ') || 'none'}`);
+    }
+  }
   const results: ProjectRun['results'] = [];
   for (const l of locks) {
     const result = await convertText(l.converter, l.file, l.text, { ...opts.ctx, projectDir: dirname(l.file) });
@@ -161,6 +170,10 @@ export async function runProject(opts: ProjectOptions): Promise<ProjectRun> {
   for (const r of results) {
     files.set(join(opts.outDir, `${r.name}.nix`), r.result.text);
     outputs.set(r.name, r.converter.ecosystem);
+    for (const f of opts.formats ?? []) {
+      const fmt = r.converter.formats?.[f];
+      if (fmt) files.set(join(opts.outDir, `${r.name}${fmt.suffix}`), fmt.render(r.result.artifacts));
+    }
   }
   files.set(join(opts.outDir, 'default.nix'), renderDefaultNix(outputs));
   if (opts.check) await checkFiles(files);

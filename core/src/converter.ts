@@ -56,4 +56,17 @@ export interface Converter<Native = unknown> {
    * add artifacts or meta. Must be deterministic for the same pins.
    */
   finish?(pinned: PinnedArtifact[], resolved: Resolved, ctx: ConvertContext): Promise<{ artifacts: PinnedArtifact[]; meta?: NixData }>;
+  /**
+   * Extra output formats (`lock2nix --format NAME`), written beside the data file as `<name><suffix>`,
+   * e.g. NuGet's `nixpkgs`: the deps.json that nixpkgs' buildDotnetModule reads.
+   */
+  readonly formats?: Readonly<Record<string, ExtraFormat>>;
+}
+
+export interface ExtraFormat {
+  /** what it is, for --help and messages */
+  description: string;
+  /** file name suffix, e.g. ".deps.json" */
+  suffix: string;
+  render(artifacts: PinnedArtifact[]): string;
 }

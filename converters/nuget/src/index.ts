@@ -7,6 +7,7 @@
 
 import { HashMismatchError, Lock2nixError, hexToSri, parseHash, type Converter, type ConvertContext, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
 import { nupkgContentHash } from './content-hash.ts';
+import { renderDepsJson } from './deps-json.ts';
 import { parseJson } from './json.ts';
 import { readNuspecIdentity } from './nuspec.ts';
 import { normalizeVersion } from './version.ts';
@@ -34,6 +35,13 @@ export const nugetConverter: Converter<NugetPlan> = {
   title: 'NuGet',
   lockfileNames: [ASSETS_FILE, PACKAGES_LOCK_FILE],
   builder: 'nuget.nix',
+  formats: {
+    nixpkgs: {
+      description: "deps.json for nixpkgs' buildDotnetModule (nugetDeps)",
+      suffix: '.deps.json',
+      render: (artifacts) => renderDepsJson({ artifacts }),
+    },
+  },
   detect(fileName, text) {
     const base = fileName.replace(/^.*[\\/]/, '');
     if (base === ASSETS_FILE) return /"libraries"\s*:/.test(text) && /"version"\s*:\s*3\b/.test(text);

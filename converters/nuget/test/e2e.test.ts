@@ -314,8 +314,13 @@ test('the lock2nix command: `lock2nix nuget` in the project, then nix-build of t
   expect(r.status, r.stderr).toBe(0);
   expect(r.stderr).toContain(`(${PACKAGES.length - 1} pinned, 0 unpinned, 0 local)`);
   const names = (await readdir(join(proj, 'lock2nix'))).filter((n) => n.endsWith('.nix') && n !== 'default.nix');
-  expect(names).toHaveLength(1);
+  expect(names).toEqual(['nuget.nix']);
   const attr = names[0]!.slice(0, -4);
+  // --format nixpkgs also writes the deps.json that buildDotnetModule's nugetDeps reads
+  const fmt = await run(['--format', 'nixpkgs', '--out', join(proj, 'nixpkgs-out')]);
+  expect(fmt.status, fmt.stderr).toBe(0);
+  const deps = JSON.parse(await readFile(join(proj, 'nixpkgs-out', 'nuget.deps.json'), 'utf8')) as { pname: string; version: string; sha256: string }[];
+  expect(deps.map((d) => d.pname).sort()).toEqual(PACKAGES.filter((p) => p.id !== PACK).map((p) => p.id).sort());
   const out = await nixBuildExpr(`((import ${TEST_PKGS} { }).callPackage ${join(proj, 'lock2nix')} { }).${JSON.stringify(attr)}`);
   await checkSourceFolder(out, PACKAGES.filter((p) => p.id !== PACK));
   // --check: the committed output is what lock2nix would write
