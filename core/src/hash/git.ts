@@ -32,7 +32,9 @@ export interface GitTreeOptions {
    * What to put where a submodule is:
    * - `false` (default): an empty folder, as a checkout without `fetchSubmodules` leaves it;
    * - a function: the tree it returns (e.g. `gitTree` of the submodule's repository at `rev`), as fetchgit's
-   *   default `fetchSubmodules = true` does.
+   *   default `fetchSubmodules = true` does. The returned tree's contents must stay readable until the
+   *   superproject's tree has been hashed (close a nested `GitTree` only afterwards). Relative URLs in
+   *   `GitSubmodule.url` are the resolver's to interpret (against the superproject's URL, as git does).
    */
   submodules?: false | ((sub: GitSubmodule) => Promise<TreeNode>);
 }
