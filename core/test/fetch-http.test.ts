@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { startServer, type FixtureServer } from '@lock2nix/fixtures';
 import { CollectingReporter, FetchError, HashMismatchError, createPrefetcher, type HttpPrefetcher, type PrefetcherOptions } from '../src/index.ts';
 import { backoffDelay, parseRetryAfter, redactText, redactUrl } from '../src/fetch/retry.ts';
+import { redirectTarget } from '../src/fetch/prefetcher.ts';
 
 const sha = (algo: string, b: Uint8Array) => createHash(algo).update(b).digest('hex');
 
@@ -322,6 +323,16 @@ describe('helpers', () => {
     expect(backoffDelay(3, 100, undefined, 10_000, () => 0.5)).toBe(400);
     expect(backoffDelay(3, 100, 5000, 1000)).toBe(1000);
     expect(backoffDelay(30, 100, undefined, 1000, () => 0.99)).toBe(1000);
+  });
+  test('redirect targets: relative, absolute, no downgrade, http(s) only', () => {
+    const from = new URL('https://a.example/x/y?q=1');
+    expect(String(redirectTarget(from, '../z'))).toBe('https://a.example/z');
+    expect(String(redirectTarget(from, '//cdn.example/f'))).toBe('https://cdn.example/f');
+    expect(String(redirectTarget(new URL('http://a.example/'), 'https://b.example/f'))).toBe('https://b.example/f');
+    expect(redirectTarget(from, 'http://a.example/x')).toBe('refusing a redirect from https to http (http://a.example/x)');
+    expect(redirectTarget(from, 'http://u:pw@a.example/x')).toBe('refusing a redirect from https to http (http://***@a.example/x)');
+    expect(redirectTarget(from, 'file:///etc/passwd')).toBe('refusing a redirect to file: (file:///etc/passwd)');
+    expect(redirectTarget(from, 'http://[::1')).toBe('redirect to an invalid location');
   });
   test('redaction', () => {
     expect(redactUrl('https://u:p@h.example/x')).toBe('https://***@h.example/x');

@@ -75,6 +75,22 @@ function describeError(e: unknown): string {
   return redactText(parts.join(' '));
 }
 
+/**
+ * Where a redirect leads, resolved against the current URL like curl -L; a string says why it is refused
+ * (an invalid location, a protocol other than http(s), or a downgrade from https to http).
+ */
+export function redirectTarget(from: URL, location: string): URL | string {
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    return 'redirect to an invalid location';
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') return `refusing a redirect to ${next.protocol} (${redactUrl(next.toString())})`;
+  if (from.protocol === 'https:' && next.protocol === 'http:') return `refusing a redirect from https to http (${redactUrl(next.toString())})`;
+  return next;
+}
+
 function stripUserinfo(u: URL): { url: string; basic: string | undefined } {
   if (!u.username && !u.password) return { url: u.toString(), basic: undefined };
   const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
@@ -187,17 +203,10 @@ export class HttpPrefetcher implements Prefetcher {
       }
       await res.body.dump().catch(() => undefined);
       if (hop >= this.maxRedirects) throw new AttemptError(`more than ${this.maxRedirects} redirects`, { retryable: false, status: res.statusCode });
-      let next: URL;
-      try {
-        next = new URL(location, u);
-      } catch {
-        throw new AttemptError(`redirect to an invalid location`, { retryable: false, status: res.statusCode });
-      }
-      if (u.protocol === 'https:' && next.protocol === 'http:') {
-        throw new AttemptError(`refusing a redirect from https to http (${redactUrl(next.toString())})`, { retryable: false, status: res.statusCode });
-      }
-      if (next.origin !== origin) sameOrigin = false;
-      u = next;
+      const hopTo = redirectTarget(u, location);
+      if (typeof hopTo === 'string') throw new AttemptError(hopTo, { retryable: false, status: res.statusCode });
+      if (hopTo.origin !== origin) sameOrigin = false;
+      u = hopTo;
     }
   }
 
