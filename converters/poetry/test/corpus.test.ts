@@ -7,7 +7,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { convertText } from '@lock2nix/core';
-import { hasNix, nixEvalJson } from '@lock2nix/fixtures';
+import { hasNix, nixEvalJson, TEMPLATES_DIR, TEST_PKGS } from '@lock2nix/fixtures';
 import { poetryConverter } from '../src/index.ts';
 import { CORPUS, cleanEnv, context, tempDir } from './support.ts';
 
@@ -51,6 +51,17 @@ describe('corpus: poetry.lock --offline', () => {
          }`,
       );
       expect(ev).toEqual({ n: r.artifacts.length, thrown: r.unpinned.length, files: got.length, packages: lock.native.packages.length });
+      if (lock.native.lockVersion === '2.1') {
+        // the builder selects from the offline output, and building stops at the clear throw
+        const b = await nixEvalJson<{ selected: number; built: boolean }>(
+          `let b = (import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = import ${join(dir, 'poetry.nix')}; system = "x86_64-linux"; pythonVersion = "3.12.3"; }; in {
+             selected = builtins.length b.selectedPackages;
+             built = (builtins.tryEval b.drvPath).success;
+           }`,
+        );
+        expect(b.selected).toBeGreaterThan(10);
+        expect(b.built).toBe(false);
+      }
     } finally {
       await ctx.close();
     }
