@@ -36,6 +36,10 @@ export async function finishCargo(lock: ParsedLock<CargoLock>, pinned: PinnedArt
     if (!found) {
       throw new LockfileError(lock.file, a.line, `${a.name} ${a.version} is not in ${f.url} at commit ${f.rev} (no Cargo.toml there names it with that version)`);
     }
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(found.dir)) {
+      throw new LockfileError(lock.file, a.line, `${a.name} ${a.version} from ${f.url} lives in a folder whose name has control characters: ${JSON.stringify(found.dir)}`);
+    }
     if (found.problem) {
       throw new LockfileError(lock.file, a.line, `${a.name} ${a.version} from ${f.url}: ${found.problem}`);
     }

@@ -1,12 +1,13 @@
 // templates/lib/cargo.nix, evaluated with the test package set: the source replacement it writes, and the
 // clear failures it gives for entries that cannot be built yet.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parse } from 'smol-toml';
 import { convertText } from '@lock2nix/core';
-import { nixEvalJson, nixInstantiate, testWithTools, TEMPLATES_DIR, TEST_PKGS } from '@lock2nix/fixtures';
+import { nixEvalJson, nixInstantiate, runNix, testWithTools, TEMPLATES_DIR, TEST_PKGS } from '@lock2nix/fixtures';
 import { cargoConverter } from '../src/index.ts';
 import { testContext } from './helpers.ts';
 
@@ -85,4 +86,14 @@ testWithTools(['nix-instantiate'], 'a Cargo.lock that changed since lock2nix rea
   expect((await nixInstantiate(expr))[0]).toMatch(/cargo-vendor\.drv$/);
   writeFileSync(lockFile, `${text}\n[[package]]\nname = "me"\nversion = "0.1.0"\n`);
   await expect(nixInstantiate(expr)).rejects.toThrow(/Cargo\.lock changed since lock2nix read it; run `lock2nix cargo` again/);
+});
+
+testWithTools(['nix-instantiate'], 'the build command stays small for a large lockfile (505 crates): the crates go in a plan file', async () => {
+  const file = fileURLToPath(new URL('../../../fixtures/corpus/cargo/ruff-workspace/Cargo.lock', import.meta.url));
+  const data = await dataFile(readFileSync(file, 'utf8'));
+  const [drv] = await nixInstantiate(vendorExpr(data));
+  const json = JSON.parse(await runNix('nix', ['--extra-experimental-features', 'nix-command', 'show-derivation', drv!])) as Record<string, { args: string[]; inputDrvs: Record<string, unknown> }>;
+  const d = Object.values(json)[0]!;
+  expect(d.args.join(' ').length).toBeLessThan(8192);
+  expect(Object.keys(d.inputDrvs).some((p) => p.endsWith('-cargo-vendor-plan.drv'))).toBe(true);
 });
