@@ -3,7 +3,8 @@
 // that honour Retry-After, hashes streamed while the body goes to a temp file, and a content-addressed cache
 // (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { open, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -132,10 +133,20 @@ export class HttpPrefetcher implements Prefetcher {
     this.maxDelayMs = opts.maxDelayMs ?? 60_000;
     this.maxRedirects = opts.maxRedirects ?? 20;
     this.reporter = opts.reporter ?? silentReporter;
+    // like curl and Nix, trust the CA bundle named by NIX_SSL_CERT_FILE / SSL_CERT_FILE (a company's proxy CA, say)
+    const caFile = process.env.NIX_SSL_CERT_FILE || process.env.SSL_CERT_FILE;
+    let ca: string[] | undefined;
+    if (caFile) {
+      try {
+        ca = [...rootCertificates, readFileSync(caFile, 'utf8')];
+      } catch (e) {
+        throw new UsageError(`cannot read the CA bundle ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
     const agentOpts = {
       keepAliveTimeout: 10_000,
       connections: concurrency,
-      connect: { timeout: this.timeoutMs },
+      connect: { timeout: this.timeoutMs, ...(ca ? { ca } : {}) },
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     };
