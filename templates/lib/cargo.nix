@@ -110,7 +110,8 @@ let
             # like cargo package/vendor: nested packages and git metadata are not part of the crate
             find . -mindepth 2 -name Cargo.toml -type f | while IFS= read -r m; do rm -rf "$(dirname "$m")"; done
             find . \( -name .git -o -name .gitattributes -o -name .gitignore \) -prune -exec rm -rf {} +
-            # symlinks that pointed outside the crate are broken now
+            # symlinks that pointed outside the crate are broken now; absolute ones would reach the build machine
+            find . -type l | while IFS= read -r l; do case "$(readlink "$l")" in /*) rm -f "$l" ;; esac; done
             find . -type l ! -exec test -e {} \; -exec rm -f {} +
             if [ "$b" != - ]; then mv Cargo.toml Cargo.toml.orig; cat "$b" > Cargo.toml; fi
             printf '{"files":{},"package":null}' > .cargo-checksum.json )

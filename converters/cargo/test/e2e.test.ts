@@ -78,7 +78,13 @@ describe.each([3, 4, 2, 1])('Cargo.lock v%i', (lockVersion) => {
       await alt.publish({ name: 'dup', version: '1.0.0', files: { 'src/lib.rs': 'pub fn origin() -> &\'static str { "alt" }\n' } });
       await alt.publish({ name: 'altcrate', version: '0.1.0' });
       // the git dependency: a workspace whose members inherit from the root
-      await git.commit('gitdep', filesOf(join(PROJECTS, 'gitdep')), { branch: 'feature/x' });
+      await git.commit('gitdep', {
+        ...filesOf(join(PROJECTS, 'gitdep')),
+        // symlinks: inside the crate (kept), out of it (broken once vendored), absolute (never followed)
+        'crates/gitcrate/in-link': { symlink: 'src/lib.rs' },
+        'crates/gitcrate/up-link': { symlink: '../../Cargo.toml' },
+        'crates/gitcrate/abs-link': { symlink: '/etc/hostname' },
+      }, { branch: 'feature/x' });
       // a tag, and a short rev kept exactly as written
       const lib = (n: string, v: string) => ({ 'Cargo.toml': `[package]\nname = "${n}"\nversion = "${v}"\nedition = "2021"\n`, 'src/lib.rs': `pub fn name() -> &'static str { "${n}" }\n` });
       await git.commit('tagdep', lib('tagged', '1.0.0'), { branch: 'main', tag: 'v1.0' });
@@ -138,6 +144,8 @@ describe.each([3, 4, 2, 1])('Cargo.lock v%i', (lockVersion) => {
       const vendorConfig = readFileSync(join(vendor, '.cargo/config.toml'), 'utf8');
       expect(vendorConfig.includes('[registries."alt"]')).toBe(lockVersion <= 2);
       expect(readFileSync(join(vendor, 'Cargo.lock'), 'utf8')).toBe(lockText);
+      const gitcrate = readdirSync(vendor, { recursive: true, withFileTypes: true }).find((e) => e.name === 'gitcrate-0.2.0')!;
+      expect(readdirSync(join(gitcrate.parentPath, gitcrate.name)).sort()).toEqual(['.cargo-checksum.json', 'Cargo.toml', 'Cargo.toml.orig', 'in-link', 'src']);
       vendorDir = vendor;
       lockTextAtBuild = lockText;
       projectDir = project;
