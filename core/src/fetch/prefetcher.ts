@@ -140,7 +140,8 @@ export class HttpPrefetcher implements Prefetcher {
       try {
         ca = [...rootCertificates, readFileSync(caFile, 'utf8')];
       } catch (e) {
-        throw new UsageError(`cannot read the CA bundle ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        // what curl would refuse outright; here only a warning, so that cache-only runs still work
+        (opts.reporter ?? silentReporter).report({ type: 'warn', message: `cannot read the CA bundle ${caFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); using Node's own` });
       }
     }
     const agentOpts = {
