@@ -50,7 +50,7 @@ async function unpackAll(cases: { archive: string; strip: boolean; out: string }
   await sh(fn + calls.replace(/\$(\d+)/g, (_, n) => `\${${n}}`), ...cases.flatMap((c) => [c.archive, c.out, c.strip ? '1' : '0']));
 }
 
-const N = 40;
+const N = 30;
 let work: string;
 
 beforeAll(async () => {

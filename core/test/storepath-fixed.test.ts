@@ -23,11 +23,11 @@ describe('fixed-output store paths', () => {
     for (const n of ['a', 'A-z_0.9+?=', 'x'.repeat(211)]) expect(() => checkStoreName(n)).not.toThrow();
   });
 
-  testWithTools(['nix-store'], 'agree with nix-store --print-fixed-path for 150 random (algo, mode, hash, name)', async () => {
+  testWithTools(['nix-store'], 'agree with nix-store --print-fixed-path for 60 random (algo, mode, hash, name)', async () => {
     const cases: { algo: 'sha1' | 'sha256' | 'sha512'; recursive: boolean; bytes: Uint8Array; name: string }[] = [];
     const algos = ['sha1', 'sha256', 'sha512'] as const;
     const chars = 'abcXYZ0189+-._?=';
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 60; i++) {
       const algo = algos[i % 3]!;
       const bytes = new Uint8Array(createHash(algo).update(`case ${i}`).digest());
       let name = `n${i}`;
