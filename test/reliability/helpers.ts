@@ -42,7 +42,7 @@ export const pathOf = (a: ServedArtifact): string => new URL(a.url).pathname;
 export const sri = (hex: string): string => `sha256-${Buffer.from(hex, 'hex').toString('base64')}`;
 
 /** Fast settings: many attempts, tiny back-off, short idle timeout, all on loopback. */
-export const FAST: PrefetcherOptions = { retries: 4, backoffMs: 5, maxDelayMs: 50, timeoutMs: 3_000, concurrency: 16 };
+export const FAST: PrefetcherOptions = { retries: 4, backoffMs: 5, maxDelayMs: 50, timeoutMs: 10_000, concurrency: 16 };
 
 async function walk(dir: string, out: string[] = []): Promise<string[]> {
   let names;
