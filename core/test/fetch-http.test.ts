@@ -205,7 +205,7 @@ describe('prefetcher: resuming with Range', () => {
 
   test('a server that answers a range with the whole body (it changed) is read from the start', async () => {
     let n = 0;
-    server.route('GET', '/changing.bin', (req, res) => {
+    server.route('GET', '/changing.bin', (_req, res) => {
       n++;
       res.writeHead(200, { 'content-length': body.length, etag: `"v${n}"`, 'accept-ranges': 'bytes' });
       if (n === 1) {

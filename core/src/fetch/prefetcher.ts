@@ -5,7 +5,7 @@
 
 import { createReadStream, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { open, rm, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
