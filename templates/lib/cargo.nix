@@ -87,9 +87,22 @@ let
   '') (builtins.attrNames (meta.registries or { })));
   configText = "# Written by lock2nix.\n" + builtins.concatStringsSep "" (map replacement sourceNames) + registries;
   config = builtins.toFile "cargo-config.toml" configText;
-  # the Cargo.lock handed in must be the one lock2nix read: otherwise the vendor directory does not match it
+  # the Cargo.lock handed in must be the one lock2nix read (data.lockfile.hash): otherwise the vendor
+  # directory does not match it. builtins.hashFile answers in base16; the data holds SRI (base64).
+  hexToSri = hex:
+    let
+      digit = c: builtins.getAttr c { "0" = 0; "1" = 1; "2" = 2; "3" = 3; "4" = 4; "5" = 5; "6" = 6; "7" = 7; "8" = 8; "9" = 9; a = 10; b = 11; c = 12; d = 13; e = 14; f = 15; };
+      n = builtins.stringLength hex / 2;
+      byte = i: if i < n then digit (builtins.substring (2 * i) 1 hex) * 16 + digit (builtins.substring (2 * i + 1) 1 hex) else 0;
+      b64 = k: builtins.substring k 1 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      mod = a: m: a - (a / m) * m;
+      group = g:
+        let i = 3 * g; v = byte i * 65536 + byte (i + 1) * 256 + byte (i + 2);
+        in b64 (v / 262144) + b64 (mod (v / 4096) 64)
+          + (if i + 1 < n then b64 (mod (v / 64) 64) else "=") + (if i + 2 < n then b64 (mod v 64) else "=");
+    in "sha256-" + builtins.concatStringsSep "" (builtins.genList group ((n + 2) / 3));
   lockFile =
-    if cargoLock == null || !(meta ? lockfileSha256) || builtins.hashFile "sha256" cargoLock == meta.lockfileSha256 then cargoLock
+    if cargoLock == null || hexToSri (builtins.hashFile "sha256" cargoLock) == data.lockfile.hash then cargoLock
     else throw "lock2nix: ${toString cargoLock} changed since lock2nix read it; run `lock2nix cargo` again";
   vendor = runCommand name { preferLocalBuild = true; } ''
     mkdir -p "$out/.cargo"

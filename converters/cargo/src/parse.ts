@@ -1,6 +1,6 @@
 // Cargo.lock v1–v4 (and the pre-v1 `[root]` table) to a list of locked packages, with file:line errors.
 
-import { digestHex, LockfileError, lineAt, parseToml, type TomlTable } from '@lock2nix/core';
+import { LockfileError, lineAt, parseToml, type TomlTable } from '@lock2nix/core';
 import type { CargoLock, LockVersion, LockedPackage } from './schema.ts';
 import { parseSource } from './source.ts';
 
@@ -133,5 +133,5 @@ export function parseCargoLock(file: string, text: string): CargoLock {
       throw new LockfileError(file, p.line, `${p.name} ${p.version}: a git package cannot have a checksum`);
     }
   }
-  return { version, packages, sha256: digestHex('sha256', text) };
+  return { version, packages };
 }

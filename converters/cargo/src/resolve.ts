@@ -146,7 +146,6 @@ export async function resolveCargo(lock: ParsedLock<CargoLock>, ctx: ConvertCont
     artifacts,
     meta: {
       lockVersion: lock.native.version,
-      lockfileSha256: lock.native.sha256,
       userAgent: DEFAULT_USER_AGENT,
       sources: srcMeta,
       registries,

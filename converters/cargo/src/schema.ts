@@ -19,8 +19,6 @@ export interface LockedPackage {
 export interface CargoLock {
   version: LockVersion;
   packages: LockedPackage[];
-  /** lowercase hex sha256 of the lockfile text, for the builder's stale-lockfile check */
-  sha256: string;
 }
 
 /** A parsed `source` string. */
