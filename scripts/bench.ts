@@ -272,6 +272,9 @@ if (opt.readme) {
   const a = readme.indexOf(start);
   const b = readme.indexOf(end);
   if (a < 0 || b < a) throw new Error('README.md has no bench markers');
-  const section = `${start}\n## Benchmarks\n\nLatest figures, measured ${stamp} on a shared 2-core machine with:\n\n\`\`\`sh\n${cmd}\n\`\`\`\n\n${table}\n\n${summary}. ${extra.join(' ')}\n`;
+  // the TOML paragraph (from scripts/bench-toml.ts) is kept as it is
+  const toml = /\nTOML \(`node scripts\/bench-toml\.ts`\)[\s\S]*$/.exec(readme.slice(a, b))?.[0] ?? '';
+  const load = loadavg()[0]!.toFixed(0);
+  const section = `${start}\n## Benchmarks\n\n\`pnpm bench\` measures lock2nix side by side with its baselines in one run and reports ratios, because the\nmachine may be shared (${cpus().length} cores, load average about ${load} at the end of this run): the ratios in (2) and (5) were\nmeasured under the same load. Measured ${stamp} with \`${cmd}\` (${process.version}):\n\n${table}\n\n${summary}. ${extra.join(' ')}\n${toml}`;
   await writeFile(readmePath, readme.slice(0, a) + section + readme.slice(b));
 }
