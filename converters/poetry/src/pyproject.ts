@@ -17,6 +17,8 @@ export interface RootDependency {
 
 export interface Pyproject {
   file: string;
+  /** the whole document (for the content-hash check) */
+  doc: TomlTable;
   /** group -> root dependencies (`main` for the project's own) */
   groups: Record<string, RootDependency[]>;
   /** root extra -> root dependencies it switches on */
@@ -99,5 +101,5 @@ export async function readPyproject(projectDir: string): Promise<Pyproject | und
       }
     }
   }
-  return { file, groups, extras, sources };
+  return { file, doc, groups, extras, sources };
 }

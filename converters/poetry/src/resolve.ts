@@ -13,6 +13,7 @@ import { readPyproject, type Pyproject, type RootDependency } from './pyproject.
 import type { DependencySpec, LockedFile, LockedPackage, PoetryLock } from './schema.ts';
 import { fetchProjectPage, type IndexFile } from './simple.ts';
 import { buildIndexFor } from './buildsystem.ts';
+import { contentHashes } from './contenthash.ts';
 
 /** The unique id of a locked package in the generated meta: `name@version`, plus the source when needed. */
 export function packageIds(packages: LockedPackage[]): Map<LockedPackage, string> {
@@ -258,7 +259,12 @@ export async function resolve(lock: ParsedLock<PoetryLock>, ctx: ConvertContext)
     extras: Object.fromEntries(Object.entries(L.extras).map(([e, names]) => [normalizeName(e), names.map(normalizeName).sort()])),
   };
   if (L.pythonVersions) meta.pythonVersions = L.pythonVersions;
-  if (pyproject) meta.roots = rootsMeta(pyproject, edgesOf);
+  if (pyproject) {
+    meta.roots = rootsMeta(pyproject, edgesOf);
+    if (L.contentHash && !contentHashes(pyproject.doc).includes(L.contentHash)) {
+      warnings.push('poetry.lock is not fresh: pyproject.toml changed since it was locked (metadata.content-hash differs); run `poetry lock` so that the lock and the roots lock2nix reads agree');
+    }
+  }
   else if (!L.packages.some((p) => p.groups)) {
     warnings.push('no pyproject.toml next to the lockfile: this lock records no groups (lock-version < 2.1), so the builder cannot tell which packages to install; lock with Poetry 2 (lock-version 2.1) or keep pyproject.toml beside poetry.lock');
   }

@@ -103,8 +103,18 @@ describe('poetry end to end', () => {
     const lockText = await readFile(join(project, 'poetry.lock'), 'utf8');
     expect(lockText).toContain(`lock-version = "${sc.lockVersion}"`);
     expect(lockText).toContain(rev);
-    // lock2nix poetry, through the real command line
-    await sh(process.execPath, [CLI, 'poetry', '--out', 'nix'], project, env);
+    // lock2nix poetry, through the real command line; the lock is fresh (content-hash as Poetry computes it)
+    const cliOut = await new Promise<string>((done, fail) => {
+      execFile(process.execPath, [CLI, 'poetry', '--out', 'nix'], { cwd: project, env }, (e, _o, stderr) => (e ? fail(new Error(stderr)) : done(stderr)));
+    });
+    expect(cliOut).not.toMatch(/not fresh/);
+    const pyproject = await readFile(join(project, 'pyproject.toml'), 'utf8');
+    await writeFile(join(project, 'pyproject.toml'), pyproject.replace('devtool = "^1.0"', 'devtool = "^1.0"\nextra-thing = "*"'));
+    const stale = await new Promise<string>((done) => {
+      execFile(process.execPath, [CLI, 'poetry', '--out', 'stale-nix', '--offline'], { cwd: project, env }, (_e, _o, stderr) => done(stderr));
+    });
+    expect(stale).toMatch(/warning: poetry\.lock is not fresh/);
+    await writeFile(join(project, 'pyproject.toml'), pyproject);
     const out = join(project, 'nix');
     const data = await readFile(join(out, 'poetry.nix'), 'utf8');
     expect(data).not.toContain('throw');

@@ -1,5 +1,9 @@
 // The parser on hand-written locks: lock versions, unknown keys, odd files, bad input with file:line.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import { testWithTools } from '@lock2nix/fixtures';
+import { pyJsonDumps } from '../src/contenthash.ts';
 import { LockfileError } from '@lock2nix/core';
 import { parse, detect } from '../src/parse.ts';
 import { parseMarker, parseRequirement } from '../src/markers.ts';
@@ -159,5 +163,13 @@ describe('names, markers, constraints', () => {
     expect(satisfiesConstraint('2.0.0', '^1.2')).toBe(false);
     expect(satisfiesConstraint('1.0.1', '1.0')).toBe(false);
     expect(satisfiesConstraint('3.0', '*')).toBe(true);
+  });
+});
+
+describe('content-hash serialisation', () => {
+  testWithTools(['python3'], 'pyJsonDumps writes what Python json.dumps(sort_keys=True) writes', async () => {
+    const value = { b: ['é', 'tab\there', 'quote"\\', '\u0001', '😀'], a: { z: true, y: null, x: 3, w: 1.5 }, 'ü-key': [] };
+    const { stdout } = await promisify(execFile)('python3', ['-c', 'import json,sys; sys.stdout.write(json.dumps(json.loads(sys.argv[1]), sort_keys=True))', JSON.stringify(value)]);
+    expect(pyJsonDumps(value)).toBe(stdout);
   });
 });
