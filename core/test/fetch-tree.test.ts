@@ -109,9 +109,10 @@ describe('git', () => {
 
   test('credentials reach git through its environment, scoped to their URL prefix, never its arguments', () => {
     const env = gitEnv(true, [['https://git.example/org/', { authorization: 'Bearer t0k' }]]);
-    expect(env.GIT_CONFIG_COUNT).toBe('1');
-    expect(env.GIT_CONFIG_KEY_0).toBe('http.https://git.example/org/.extraHeader');
-    expect(env.GIT_CONFIG_VALUE_0).toBe('authorization: Bearer t0k');
+    expect(env.GIT_CONFIG_COUNT).toBe('3');
+    expect([env.GIT_CONFIG_KEY_0, env.GIT_CONFIG_VALUE_0, env.GIT_CONFIG_KEY_1, env.GIT_CONFIG_VALUE_1]).toEqual(['http.lowSpeedLimit', '1', 'http.lowSpeedTime', '30']);
+    expect(env.GIT_CONFIG_KEY_2).toBe('http.https://git.example/org/.extraHeader');
+    expect(env.GIT_CONFIG_VALUE_2).toBe('authorization: Bearer t0k');
     expect(env.GIT_CONFIG_GLOBAL).toBe('/dev/null');
     expect(env.GIT_TERMINAL_PROMPT).toBe('0');
   });

@@ -36,9 +36,14 @@ class GitError extends Error {
  * filters and the like would change the tree and so the hash; fetchgit runs with neither). The first fetch
  * keeps the user's configuration, so credential helpers and url.insteadOf still work for private remotes.
  */
-export function gitEnv(isolated: boolean, auth: [string, Record<string, string>][] = []): NodeJS.ProcessEnv {
-  // http.<url>.extraHeader: git sends them only to URLs under that prefix (submodules on other hosts get none)
-  const config = auth.flatMap(([prefix, headers]) => Object.entries(headers).map(([k, v]) => [`http.${prefix}.extraHeader`, `${k}: ${v}`] as const));
+export function gitEnv(isolated: boolean, auth: [string, Record<string, string>][] = [], idleSeconds = 30): NodeJS.ProcessEnv {
+  // http.<url>.extraHeader: git sends them only to URLs under that prefix (submodules on other hosts get none);
+  // an http transfer slower than 1 byte/s for the idle timeout is abandoned (and retried)
+  const config: (readonly [string, string])[] = [
+    ['http.lowSpeedLimit', '1'],
+    ['http.lowSpeedTime', String(Math.max(1, Math.round(idleSeconds)))],
+    ...auth.flatMap(([prefix, headers]) => Object.entries(headers).map(([k, v]) => [`http.${prefix}.extraHeader`, `${k}: ${v}`] as const)),
+  ];
   return {
     ...process.env,
     ...(config.length
@@ -56,10 +61,20 @@ export function gitEnv(isolated: boolean, auth: [string, Record<string, string>]
   };
 }
 
-function runGit(cwd: string, args: string[], isolated: boolean, signal?: AbortSignal, auth?: [string, Record<string, string>][]): Promise<string> {
+/** a whole git command (a clone of a huge repository included) may take this long before it is killed and retried */
+const GIT_COMMAND_TIMEOUT_MS = 30 * 60_000;
+
+interface RunOptions {
+  signal?: AbortSignal;
+  auth?: [string, Record<string, string>][];
+  idleSeconds?: number;
+}
+
+function runGit(cwd: string, args: string[], isolated: boolean, o: RunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env: gitEnv(isolated, auth), maxBuffer: 64 * 1024 * 1024, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
-      if (err) reject(new GitError(`git ${args[0]} failed`, String(stderr || err.message)));
+    execFile('git', args, { cwd, env: gitEnv(isolated, o.auth, o.idleSeconds), maxBuffer: 64 * 1024 * 1024, timeout: GIT_COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL', ...(o.signal ? { signal: o.signal } : {}) }, (err, stdout, stderr) => {
+      if (err && (err as { killed?: boolean }).killed && !o.signal?.aborted) reject(new GitError(`git ${args[0]} timed out`, `git ${args[0]} timed out after ${GIT_COMMAND_TIMEOUT_MS / 60_000} minutes`));
+      else if (err) reject(new GitError(`git ${args[0]} failed`, String(stderr || err.message)));
       else resolve(String(stdout));
     });
   });
@@ -82,19 +97,20 @@ async function removeDotGit(dir: string): Promise<void> {
   }
 }
 
-async function checkout(tree: string, req: GitRequest, signal: AbortSignal | undefined, auth: [string, Record<string, string>][] | undefined): Promise<void> {
-  await runGit('/', ['init', '-q', tree], true, signal);
-  await runGit(tree, ['remote', 'add', 'origin', req.url], true, signal);
+async function checkout(tree: string, req: GitRequest, o: RunOptions): Promise<void> {
+  const local = { ...(o.signal ? { signal: o.signal } : {}) };
+  await runGit('/', ['init', '-q', tree], true, local);
+  await runGit(tree, ['remote', 'add', 'origin', req.url], true, local);
   try {
-    await runGit(tree, ['fetch', '-q', '--depth', '1', 'origin', req.rev], false, signal, auth);
+    await runGit(tree, ['fetch', '-q', '--depth', '1', 'origin', req.rev], false, o);
   } catch {
     // servers that refuse a commit id in a fetch: take everything, then pick the commit
-    await runGit(tree, ['fetch', '-q', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*'], false, signal, auth);
+    await runGit(tree, ['fetch', '-q', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*'], false, o);
   }
-  await runGit(tree, ['-c', 'advice.detachedHead=false', 'checkout', '-q', req.rev], true, signal);
-  const head = (await runGit(tree, ['rev-parse', 'HEAD'], true, signal)).trim();
+  await runGit(tree, ['-c', 'advice.detachedHead=false', 'checkout', '-q', req.rev], true, local);
+  const head = (await runGit(tree, ['rev-parse', 'HEAD'], true, local)).trim();
   if (head !== req.rev) throw new GitError('wrong commit', `checked out ${head}, not ${req.rev}`);
-  if (req.submodules) await runGit(tree, ['submodule', 'update', '--init', '--recursive', '-q'], true, signal, auth);
+  if (req.submodules) await runGit(tree, ['submodule', 'update', '--init', '--recursive', '-q'], true, o);
   await removeDotGit(tree);
 }
 
@@ -109,7 +125,7 @@ export async function fetchGitTree(cache: DownloadCache, req: GitRequest, o: Git
   o.reporter.report({ type: 'fetch-start', url: redactUrl(req.url), pkg: req.pkg });
   for (let n = 1; ; n++) {
     try {
-      const tree = await buildTree(cache, 'git', key, (_work, dir) => checkout(dir, req, o.signal, o.auth));
+      const tree = await buildTree(cache, 'git', key, (_work, dir) => checkout(dir, req, { ...(o.signal ? { signal: o.signal } : {}), ...(o.auth ? { auth: o.auth } : {}), idleSeconds: o.timeoutMs / 1000 }));
       o.reporter.report({ type: 'fetch-done', url: redactUrl(req.url), pkg: req.pkg, bytes: 0, cached: false });
       return tree;
     } catch (e) {
