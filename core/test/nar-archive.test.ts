@@ -220,6 +220,13 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
     await expect(archiveNarHash(join(d, 'fifo.tar'), { stripRoot: false })).rejects.toThrow(Lock2nixError);
     await expect(archiveNarHash(join(d, 'fifo.tar'), { stripRoot: false })).rejects.toThrow(/FIFO/);
     await expect(archiveNarHash(join(d, 'dotdot.tar'))).rejects.toThrow(/\.\./);
+    // truncated archives fail (and do not hang)
+    await mkdir(join(d, 'big/top'), { recursive: true });
+    await writeFile(join(d, 'big/top/f'), Buffer.from(Array.from({ length: 3_000_000 }, (_, i) => (i * 7919) % 251)));
+    await sh(`cd "$1/big"; tar -czf ../t.tgz top; tar -cf ../t.tar top; cd ..; head -c $(( $(wc -c < t.tgz) / 2 )) t.tgz > cut.tgz; head -c 1500000 t.tar > cut.tar`, d);
+    expect(await archiveNarHash(join(d, 't.tgz'))).toBe(await archiveNarHash(join(d, 't.tar')));
+    await expect(archiveNarHash(join(d, 'cut.tgz'))).rejects.toThrow(/unexpected end of file/);
+    await expect(archiveNarHash(join(d, 'cut.tar'))).rejects.toThrow(/Truncated/);
     await writeFile(join(d, 'junk.tar'), Buffer.alloc(1024, 7));
     await expect(archiveNarHash(join(d, 'junk.tar'))).rejects.toThrow(Lock2nixError);
     await writeFile(join(d, 'tiny'), 'x');

@@ -134,7 +134,10 @@ export async function readTarTree(input: Readable | AsyncIterable<Uint8Array>, o
   // entries come one at a time; their handling is chained so that the tree is built in archive order
   let chain: Promise<void> = Promise.resolve();
 
+  // the member being read: when the stream fails half-way it never ends, so it is destroyed to free the chain
+  let current: ReadEntry | undefined;
   const handle = async (e: ReadEntry): Promise<void> => {
+    current = e;
     const what = 'tar member';
     const parts = splitMemberPath(decodedName(e, 'path'), what);
     const mode = e.mode ?? 0o644;
@@ -199,6 +202,8 @@ export async function readTarTree(input: Readable | AsyncIterable<Uint8Array>, o
     await pipeline(input instanceof Readable ? input : Readable.from(input), parser as unknown as NodeJS.WritableStream);
     await chain;
   } catch (e) {
+    failure ??= e;
+    current?.destroy();
     await chain.catch(() => undefined);
     await store.close();
     if (e instanceof Lock2nixError) throw e;
