@@ -60,8 +60,11 @@ let
             *) tar -xf ../archive ;;
           esac
           if [ -n "$stripRoot" ]; then
-            [ "$(ls -A | wc -l)" = 1 ] || { echo "fetchzip: expected one top folder" >&2; exit 1; }
-            mv "$(ls -A)" "$out"
+            [ "$(ls -A | wc -l)" = 1 ] || { echo "fetchzip: expected one top-level entry" >&2; exit 1; }
+            top="$(ls -A)"
+            # like nixpkgs: a lone file goes inside $out, a lone folder becomes $out
+            if [ -f "$top" ] && [ ! -L "$top" ]; then mkdir "$out"; fi
+            mv "$top" "$out"
           else
             mkdir "$out"; cp -a . "$out"
           fi
