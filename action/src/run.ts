@@ -159,6 +159,10 @@ async function act(inputs: ActionInputs, { env, log }: ActionEnv, setSummary: (m
   }
 
   const parent = await git.head();
+  const baseHead = await git.remoteBranch(baseBranch);
+  if (baseHead && baseHead !== parent) {
+    log.warning(`the checkout is at ${parent.slice(0, 12)}, not at ${baseBranch} (${baseHead.slice(0, 12)}); the update branch is built on the checkout`);
+  }
   const built = await git.commitPaths({ parent, paths: changed, message, author: inputs.author, committer: inputs.committer });
   const remote = await git.remoteBranch(inputs.branch);
   let headSha = built.commit;

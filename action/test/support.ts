@@ -58,7 +58,7 @@ export function parseOutputFile(text: string): Record<string, string> {
 }
 
 /** A repository whose main branch holds `fixtures/projects/update/project` (and, if asked, its pins). */
-export async function sandbox(): Promise<Sandbox> {
+export async function sandbox(opts: { http?: boolean } = {}): Promise<Sandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'lock2nix-action-'));
   const remote = join(dir, 'origin.git');
   const work = join(dir, 'work');
@@ -77,7 +77,9 @@ export async function sandbox(): Promise<Sandbox> {
       return undefined;
     }
   };
-  const gh = await startGitHub({ token: TOKEN, owner: 'octo', repo: 'demo', resolveRef: remoteRef });
+  const gh = await startGitHub({ token: TOKEN, owner: 'octo', repo: 'demo', resolveRef: remoteRef, ...(opts.http ? { bareRepo: remote } : {}) });
+  // over HTTP the checkout's origin is the repository as github.com would serve it (token required)
+  if (opts.http) await git(work, 'remote', 'set-url', 'origin', `${gh.url}/octo/demo.git`);
   return {
     dir, remote, work, gh, remoteRef,
     async action(inputs, env = {}) {
@@ -86,7 +88,7 @@ export async function sandbox(): Promise<Sandbox> {
       await writeFile(`${outFile}.summary`, '');
       const vars: Record<string, string> = {
         PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
-        GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'octo/demo', GITHUB_API_URL: gh.url, GITHUB_SERVER_URL: 'https://github.invalid',
+        GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'octo/demo', GITHUB_API_URL: gh.url, GITHUB_SERVER_URL: opts.http ? gh.url : 'https://github.invalid',
         GITHUB_WORKSPACE: work, GITHUB_OUTPUT: outFile, GITHUB_STEP_SUMMARY: `${outFile}.summary`, RUNNER_TEMP: dir, XDG_CACHE_HOME: join(dir, 'cache'),
         ...env,
       };
