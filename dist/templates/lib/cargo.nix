@@ -8,8 +8,9 @@
 #
 # Use it as nixpkgs' `rustPlatform.buildRustPackage { cargoDeps = …; }`, or copy
 # <out>/.cargo/config.toml into $CARGO_HOME for a plain stdenv.mkDerivation (see the Cargo README).
-# Only builtins and POSIX tools (tar, gzip, find) are used.
-{ fetchurl, fetchgit, runCommand, lock, cargoLock ? null, name ? "cargo-vendor" }:
+# Only builtins and POSIX tools (tar, gzip, find) are used; the crates are listed in a plan file read by a
+# fixed script, so the build command stays small for lockfiles with thousands of crates.
+{ fetchurl, fetchgit, runCommand, writeText, lock, cargoLock ? null, name ? "cargo-vendor" }:
 let
   data = if builtins.isAttrs lock then lock else import lock;
   check =
@@ -27,49 +28,32 @@ let
     if a.fetch.type == "file" then
       (if a.fetch.urls == [ ] then
         throw "lock2nix: the download address of cargo package ${label a} is unknown (its registry's config.json was not read: --offline); run `lock2nix cargo` without --offline"
-      else fetchurl {
+      else fetchurl ({
         inherit (a.fetch) urls name hash;
+      } // (if (builtins.functionArgs fetchurl) ? curlOptsList then {
         # our own User-Agent (curl takes the last one): crates.io refuses plain curl agents on some endpoints
         curlOptsList = [ "--user-agent" meta.userAgent ];
-      })
+      } else { })))
     else if a.fetch.type == "git" then fetchgit {
       inherit (a.fetch) url rev name hash;
       fetchSubmodules = a.fetch.submodules;
     }
     else throw "lock2nix: cargo package ${label a} has nothing to fetch (${a.fetch.reason or ""})";
 
-  checksumJson = a:
-    if a.meta.checksum == null then ''{"files":{},"package":null}''
-    else ''{"files":{},"package":"${a.meta.checksum}"}'';
-
-  placeRegistry = a: ''
-    dest="$out"/${q a.cachePath}
-    mkdir -p "$dest"
-    tar -xzf ${fetchOne a} -C "$dest" --strip-components=1 --no-same-owner
-    printf '%s' ${q (checksumJson a)} > "$dest/.cargo-checksum.json"
-  '';
-
-  placeGit = a:
-    let
-      src = fetchOne a;
-      subdir = a.meta.subdir or (throw "lock2nix: cargo package ${label a} was not located in its git tree; run `lock2nix cargo` without --offline");
-      manifest = if a.meta ? manifest then builtins.toFile "Cargo.toml" a.meta.manifest else null;
-    in ''
-      dest="$out"/${q a.cachePath}
-      mkdir -p "$(dirname "$dest")"
-      cp -R ${src}/${q subdir} "$dest"
-      chmod -R u+w "$dest"
-      ( cd "$dest"
-        # like cargo package/vendor: nested packages and git metadata are not part of the crate
-        find . -mindepth 2 -name Cargo.toml -type f | while IFS= read -r m; do rm -rf "$(dirname "$m")"; done
-        find . \( -name .git -o -name .gitattributes -o -name .gitignore \) -prune -exec rm -rf {} +
-        # symlinks that pointed outside the crate are broken now
-        find . -type l ! -exec test -e {} \; -exec rm -f {} +
-        ${if manifest == null then "" else ''mv Cargo.toml Cargo.toml.orig; cat ${manifest} > Cargo.toml''}
-        printf '%s' ${q (checksumJson a)} > .cargo-checksum.json )
-    '';
-
-  place = a: if a.fetch.type == "git" then placeGit a else if a.fetch.type == "file" then placeRegistry a else "";
+  # The plan: one tab-separated line per crate, read by a fixed script (so that the build command stays
+  # small however many crates there are). Cache paths are checked by lock2nix (no control characters).
+  #   r <dest> <.crate file> <checksum|->
+  #   g <dest> <git tree> <folder in the tree> <rewritten Cargo.toml|->
+  planLine = a:
+    if a.fetch.type == "git" then
+      let
+        subdir = a.meta.subdir or (throw "lock2nix: cargo package ${label a} was not located in its git tree; run `lock2nix cargo` without --offline");
+        manifest = if a.meta ? manifest then builtins.toFile "Cargo.toml" a.meta.manifest else "-";
+      in "g\t${a.cachePath}\t${fetchOne a}\t${subdir}\t${manifest}\n"
+    else if a.fetch.type == "file" then
+      "r\t${a.cachePath}\t${fetchOne a}\t${if a.meta.checksum == null then "-" else a.meta.checksum}\n"
+    else "";
+  plan = writeText "${name}-plan" (builtins.concatStringsSep "" (map planLine entries));
 
   # .cargo/config.toml: every origin replaced by its folder (@vendor@ becomes the output path)
   sourceNames = builtins.attrNames meta.sources;
@@ -103,11 +87,52 @@ let
   '') (builtins.attrNames (meta.registries or { })));
   configText = "# Written by lock2nix.\n" + builtins.concatStringsSep "" (map replacement sourceNames) + registries;
   config = builtins.toFile "cargo-config.toml" configText;
+  # the Cargo.lock handed in must be the one lock2nix read (data.lockfile.hash): otherwise the vendor
+  # directory does not match it. builtins.hashFile answers in base16; the data holds SRI (base64).
+  hexToSri = hex:
+    let
+      digit = c: builtins.getAttr c { "0" = 0; "1" = 1; "2" = 2; "3" = 3; "4" = 4; "5" = 5; "6" = 6; "7" = 7; "8" = 8; "9" = 9; a = 10; b = 11; c = 12; d = 13; e = 14; f = 15; };
+      n = builtins.stringLength hex / 2;
+      byte = i: if i < n then digit (builtins.substring (2 * i) 1 hex) * 16 + digit (builtins.substring (2 * i + 1) 1 hex) else 0;
+      b64 = k: builtins.substring k 1 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      mod = a: m: a - (a / m) * m;
+      group = g:
+        let i = 3 * g; v = byte i * 65536 + byte (i + 1) * 256 + byte (i + 2);
+        in b64 (v / 262144) + b64 (mod (v / 4096) 64)
+          + (if i + 1 < n then b64 (mod (v / 64) 64) else "=") + (if i + 2 < n then b64 (mod v 64) else "=");
+    in "sha256-" + builtins.concatStringsSep "" (builtins.genList group ((n + 2) / 3));
+  lockFile =
+    if cargoLock == null || hexToSri (builtins.hashFile "sha256" cargoLock) == data.lockfile.hash then cargoLock
+    else throw "lock2nix: ${toString cargoLock} changed since lock2nix read it; run `lock2nix cargo` again";
   vendor = runCommand name { preferLocalBuild = true; } ''
     mkdir -p "$out/.cargo"
-    ${builtins.concatStringsSep "" (map place entries)}
+    tab=$(printf '\t')
+    while IFS="$tab" read -r kind dest src a b; do
+      case "$kind" in
+        r)
+          mkdir -p "$out/$dest"
+          tar -xzf "$src" -C "$out/$dest" --strip-components=1 --no-same-owner
+          if [ "$a" = - ]; then sum=null; else sum="\"$a\""; fi
+          printf '{"files":{},"package":%s}' "$sum" > "$out/$dest/.cargo-checksum.json"
+          ;;
+        g)
+          mkdir -p "$(dirname "$out/$dest")"
+          cp -R "$src/$a" "$out/$dest"
+          chmod -R u+w "$out/$dest"
+          ( cd "$out/$dest"
+            # like cargo package/vendor: nested packages and git metadata are not part of the crate
+            find . -mindepth 2 -name Cargo.toml -type f | while IFS= read -r m; do rm -rf "$(dirname "$m")"; done
+            find . \( -name .git -o -name .gitattributes -o -name .gitignore \) -prune -exec rm -rf {} +
+            # symlinks that pointed outside the crate are broken now; absolute ones would reach the build machine
+            find . -type l | while IFS= read -r l; do case "$(readlink "$l")" in /*) rm -f "$l" ;; esac; done
+            find . -type l ! -exec test -e {} \; -exec rm -f {} +
+            if [ "$b" != - ]; then mv Cargo.toml Cargo.toml.orig; cat "$b" > Cargo.toml; fi
+            printf '{"files":{},"package":null}' > .cargo-checksum.json )
+          ;;
+      esac
+    done < ${plan}
     sed "s|@vendor@|$out|g" ${config} > "$out/.cargo/config.toml"
-    ${if cargoLock == null then "" else ''cat ${cargoLock} > "$out/Cargo.lock"''}
+    ${if cargoLock == null then "" else ''cat ${lockFile} > "$out/Cargo.lock"''}
   '';
 in
 # cargoConfigText: the config before @vendor@ is filled in (for inspection and tests)

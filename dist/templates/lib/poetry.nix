@@ -78,9 +78,26 @@ let
   targetText = "${system}, Python ${pythonVersion}${if isLinux then ", ${libc} ${libcVersion}" else if isDarwin then ", macOS ${macosVersion}" else ""}";
 
   # ---- PEP 440 comparisons (as far as markers need them) ---------------------------------------------------
-  isRelease = v: match "[0-9]+(\\.[0-9]+)*" v != null;
-  pad = v: if isRelease v && length (filter builtins.isString (split "\\." v)) < 3 then pad "${v}.0" else v;
-  vcmp = a: b: builtins.compareVersions (pad a) (pad b);
+  # a PEP 440 version as a list of numbers that sorts like the version: release (padded later), then
+  # phase (0 dev-only, 1 a, 2 b, 3 rc, 4 final), pre number, post (-1 none), dev (huge when none)
+  versionKey = v:
+    let
+      m = match "v?([0-9]+(\\.[0-9]+)*)[-_.]?((a|b|c|rc|alpha|beta|pre|preview)[-_.]?([0-9]*))?([-_.]?(post|rev|r)[-_.]?([0-9]*))?([-_.]?dev[-_.]?([0-9]*))?(\\+.*)?" (lowerCase v);
+      at = builtins.elemAt m;
+      num = s: if s == null || s == "" then 0 else toInt (head (match "0*([0-9]+)" s));
+      phases = { a = 1; alpha = 1; b = 2; beta = 2; c = 3; rc = 3; pre = 3; preview = 3; };
+      phase = if at 3 != null then phases.${at 3} else if at 8 != null && at 5 == null then 0 else 4;
+    in
+    if m == null then null
+    else { release = map num (components (at 0)); rest = [ phase (num (at 4)) (if at 5 == null then (-1) else num (at 7)) (if at 8 == null then 1000000000 else num (at 9)) ]; };
+  cmpLists = a: b:
+    if a == [ ] && b == [ ] then 0
+    else let x = if a == [ ] then 0 else head a; y = if b == [ ] then 0 else head b; in
+      if x < y then (-1) else if x > y then 1 else cmpLists (if a == [ ] then [ ] else builtins.tail a) (if b == [ ] then [ ] else builtins.tail b);
+  vcmp = a: b:
+    let ka = versionKey a; kb = versionKey b; in
+    if ka == null || kb == null then builtins.compareVersions a b
+    else let r = cmpLists ka.release kb.release; in if r != 0 then r else cmpLists ka.rest kb.rest;
   components = v: filter (x: builtins.isString x && x != "") (split "\\." v);
   prefixOf = pre: v: let p = components pre; c = components v; in
     length p <= length c && all (i: builtins.elemAt p i == builtins.elemAt c i) (builtins.genList (i: i) (length p));
@@ -157,7 +174,12 @@ let
   selectedByGraph = unique (map (n: n.id) walked);
 
   selectedIds = sort builtins.lessThan (if hasGroups then selectedByGroups else selectedByGraph);
-  selected = map (id: packages.${id} // { inherit id; }) selectedIds;
+  selected = checkUnique (map (id: packages.${id} // { inherit id; }) selectedIds);
+  # two versions of one name for the same target: pip could install only one, so say which
+  checkUnique = list:
+    let dups = filter (p: length (filter (q: q.name == p.name) list) > 1) list; in
+    if dups == [ ] then list
+    else throw "lib/poetry.nix: for ${targetText}, the lock selects ${concatStringsSep " and " (map (p: p.id) dups)}; their markers overlap for this target";
 
   # ---- wheel tags -----------------------------------------------------------------------------------------------
   cur = "${toString pyMajor}${toString pyMinor}";
@@ -212,7 +234,7 @@ let
   chosen = map (p: { pkg = p; files = choose p; }) indexed;
   chosenFiles = concatMap (c: c.files) chosen;
   buildRequires = meta.buildRequires or { };
-  buildFiles = map (k: artifacts.${k} // { key = k; }) (unique (concatMap (a: buildRequires.${a.key} or [ ]) (chosenFiles ++ map (p: artifacts.${head p.files} // { key = head p.files; }) gitPkgs)));
+  buildFiles = filter (a: a.meta.kind != "wheel" || !(a.meta ? tags) || wheelOk a.meta.tags) (map (k: artifacts.${k} // { key = k; }) (unique (concatMap (a: buildRequires.${a.key} or [ ]) (chosenFiles ++ map (p: artifacts.${head p.files} // { key = head p.files; }) gitPkgs))));
   wheelhouseFiles = unique (chosenFiles ++ filter (b: !(elem b.key (map (a: a.key) chosenFiles))) buildFiles);
 
   fetchFile = a:

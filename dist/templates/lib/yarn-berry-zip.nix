@@ -4,9 +4,13 @@
 // entries in their order, the first path component replaced by node_modules/<name>, every ancestor folder
 // added first (0755), files 0644 (0755 when any exec bit is set), Yarn's fixed timestamp, written the way
 // libzip writes an archive. Only Node's own modules, so that the Nix builder can run it too.
-// Usage: node yarn-berry-zip.mjs <tgz> <out.zip> <json: {"prefix": "node_modules/x", "level": 0 | "mixed"}>
-import { gunzipSync, deflateRawSync, crc32 } from "node:zlib";
+// Deflated zips (compressionLevel mixed or 1-9) depend on the zlib inside Yarn's libzip build, which Node's
+// zlib does not reproduce: each file is then compressed by that libzip (the libzipSync.js of @yarnpkg/libzip,
+// a pinned download) and only the layout is written here.
+// Usage: node yarn-berry-zip.mjs <tgz> <out.zip> <json: {"prefix": "node_modules/x", "level": 0 | "mixed"}> [libzipSync.js]
+import { gunzipSync, crc32 } from "node:zlib";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { posix } from "node:path";
 
 const S_IFDIR = 0o040000;
@@ -139,8 +143,66 @@ export function buildArchive(tgz, prefix, stripComponents) {
   return zip;
 }
 
+/**
+ * A compressor backed by libzip (Emscripten build, as @yarnpkg/libzip ships it): each file is added alone to
+ * an empty archive with the given compression, and its method, flags and compressed bytes are read back.
+ */
+export function libzipCompressor(libzipSyncPath, level) {
+  const em = createRequire(import.meta.url)(libzipSyncPath)();
+  const fn = (name, ret, args) => em.cwrap(name, ret, args);
+  const openFromSource = fn("zip_open_from_source", "number", ["number", "number", "number"]);
+  const sourceCreate = fn("zip_source_buffer_create", "number", ["number", "number", "number", "number", "number"]);
+  const sourceBuffer = fn("zip_source_buffer", "number", ["number", "number", "number", "number", "number"]);
+  const fileAdd = fn("zip_file_add", "number", ["number", "string", "number", "number"]);
+  const setCompression = fn("zip_set_file_compression", "number", ["number", "number", "number", "number", "number"]);
+  const close = fn("zip_close", "number", ["number"]);
+  const keep = fn("zip_source_keep", null, ["number"]);
+  const sOpen = fn("zip_source_open", "number", ["number"]);
+  const sSeek = fn("zip_source_seek", "number", ["number", "number", "number", "number"]);
+  const sTell = fn("zip_source_tell", "number", ["number"]);
+  const sRead = fn("zip_source_read", "number", ["number", "number", "number"]);
+  const sClose = fn("zip_source_close", "number", ["number"]);
+  const sFree = fn("zip_source_free", null, ["number"]);
+  const errorS = fn("zipstruct_errorS", "number", []);
+  const copyIn = (bytes) => {
+    const p = em._malloc(Math.max(1, bytes.length));
+    em.HEAPU8.set(bytes, p);
+    return p;
+  };
+  const empty = Buffer.from([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  return (data) => {
+    const src = sourceCreate(copyIn(empty), empty.length, 0, 1, errorS());
+    const errp = em._malloc(4);
+    const zip = openFromSource(src, 0, errp);
+    em._free(errp);
+    if (!zip) throw new Error("libzip: cannot open an archive");
+    const fsrc = sourceBuffer(zip, copyIn(data), data.length, 0, 1);
+    const index = fileAdd(zip, "f", fsrc, 8192);
+    if (index < 0) throw new Error("libzip: cannot add a file");
+    if (level !== "mixed" && setCompression(zip, index, 0, level === 0 ? 0 : 8, level) < 0) throw new Error("libzip: bad compression");
+    keep(src);
+    if (close(zip) < 0) throw new Error("libzip: cannot write the archive");
+    sOpen(src);
+    sSeek(src, 0, 0, 2);
+    const size = sTell(src);
+    sSeek(src, 0, 0, 0);
+    const out = em._malloc(size);
+    sRead(src, out, size);
+    const zipped = Buffer.from(em.HEAPU8.subarray(out, out + size));
+    em._free(out);
+    sClose(src);
+    sFree(src);
+    const flags = zipped.readUInt16LE(6);
+    const method = zipped.readUInt16LE(8);
+    const csize = zipped.readUInt32LE(18);
+    const start = 30 + zipped.readUInt16LE(26) + zipped.readUInt16LE(28);
+    return { method, flags, data: zipped.subarray(start, start + csize) };
+  };
+}
+
 /** The archive as libzip writes it: local headers and data, central directory, end record. */
-export function writeZip(zip, level) {
+export function writeZip(zip, level, compress) {
+  if (level !== 0 && !compress) throw new Error("compression level " + level + " needs libzip (pass libzipSync.js)");
   const locals = [];
   const centrals = [];
   let offset = 0;
@@ -148,14 +210,17 @@ export function writeZip(zip, level) {
     const name = Buffer.from(e.dir ? e.name + "/" : e.name, "utf8");
     const crc = e.data.length ? crc32(e.data) : 0;
     let method = 0;
+    let flags = 0;
     let data = e.data;
-    if (!e.dir && level !== 0 && e.data.length > 0) {
-      const deflated = deflateRawSync(e.data, { level: level === "mixed" ? 9 : level });
-      if (level !== "mixed" || deflated.length < e.data.length) { method = 8; data = deflated; }
+    if (!e.dir && level !== 0) {
+      const c = compress(e.data);
+      method = c.method;
+      flags = c.flags & 0x0006;
+      data = c.data;
     }
+    // bit 11: UTF-8 name
+    if (/[^\x00-\x7f]/.test(e.name)) flags |= 0x0800;
     const needed = e.dir || method === 8 ? 20 : 10;
-    // bit 1: deflated at the maximum level (what libzip uses for Yarn's "mixed"); bit 11: UTF-8 name
-    const flags = (method === 8 && (level === "mixed" || level === 9) ? 0x0002 : 0) | (/[^\x00-\x7f]/.test(e.name) ? 0x0800 : 0);
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0);
     lh.writeUInt16LE(needed, 4);
@@ -198,12 +263,14 @@ export function writeZip(zip, level) {
 }
 
 /** tgz bytes -> the zip bytes Yarn would keep in its cache. */
-export function tgzToZip(tgz, spec) {
-  return writeZip(buildArchive(tgz, spec.prefix, spec.strip === undefined ? 1 : spec.strip), spec.level === undefined ? 0 : spec.level);
+export function tgzToZip(tgz, spec, libzipSyncPath) {
+  const level = spec.level === undefined ? 0 : spec.level;
+  const compress = level !== 0 && libzipSyncPath ? libzipCompressor(libzipSyncPath, level) : undefined;
+  return writeZip(buildArchive(tgz, spec.prefix, spec.strip === undefined ? 1 : spec.strip), level, compress);
 }
 
 if (process.argv[1] && import.meta.url === "file://" + process.argv[1]) {
-  const [src, out, json] = process.argv.slice(2);
-  writeFileSync(out, tgzToZip(readFileSync(src), JSON.parse(json)));
+  const [src, out, json, libzip] = process.argv.slice(2);
+  writeFileSync(out, tgzToZip(readFileSync(src), JSON.parse(json), libzip));
 }
 ''

@@ -12,6 +12,7 @@ let
   outName = if name != null then name else if flavour == "classic" then "yarn-offline-mirror" else "yarn-berry-cache";
   all = builtins.attrValues lock.artifacts;
   fetched = builtins.filter (a: a.fetch.type != "none") all;
+  placedArtifacts = builtins.filter (a: (a.meta.tool or null) == null) fetched;
 
   fetchOne = a:
     if a.fetch.type == "file" then fetchurl { inherit (a.fetch) urls hash name; }
@@ -32,20 +33,35 @@ let
     in if (a.meta.pack or null) == "tar" then tarOf a src else src;
 
   # Berry: rebuild the zip Yarn keeps in its cache from the fetched tarball, byte for byte (the same code
-  # lock2nix ran to verify the lockfile's checksum; see yarn-berry-zip.nix).
+  # lock2nix ran to verify the lockfile's checksum; see yarn-berry-zip.nix). Deflated zips are compressed by
+  # the libzip build Yarn itself uses (@yarnpkg/libzip, a pinned download listed as a tool).
   zipScript = builtins.toFile "yarn-berry-zip.mjs" (import ./yarn-berry-zip.nix);
-  berryZip = a: src: runCommand (builtins.replaceStrings [ "@" ] [ "_" ] a.cachePath) {
+  tools = builtins.filter (a: (a.meta.tool or null) != null) fetched;
+  libzipTool = builtins.filter (a: a.meta.tool == "libzip") tools;
+  libzip = if libzipTool == [ ] then null else fetchOne (builtins.head libzipTool);
+  berryZip = a: src: runCommand (builtins.replaceStrings [ "@" ] [ "_" ] a.cachePath) ({
     inherit src zipScript;
     nativeBuildInputs = [ nodejs ];
     spec = builtins.toJSON a.meta.zip;
-  } ''node "$zipScript" "$src" "$out" "$spec"'';
+  } // (if a.meta.zip.level == 0 then { } else {
+    libzip = if libzip != null then libzip else throw "lock2nix: yarn: ${a.name} needs libzip; regenerate the data with this lock2nix";
+  })) ''
+    if [ -n "''${libzip:-}" ]; then
+      mkdir "$TMPDIR/libzip" && tar -xzf "$libzip" -C "$TMPDIR/libzip" package/lib/libzipSync.js
+      node "$zipScript" "$src" "$out" "$spec" "$TMPDIR/libzip/package/lib/libzipSync.js"
+    else
+      node "$zipScript" "$src" "$out" "$spec"
+    fi
+  '';
 
   placedBerry = a:
     let src = fetchOne a;
     in if (a.meta.zip or null) != null then berryZip a src else src;
 
   links = f: builtins.concatStringsSep "\n" (map (a:
-    "mkdir -p \"$out\"/$(dirname ${shellQuote a.cachePath}) && ln -s ${f a} \"$out\"/${shellQuote a.cachePath}") fetched);
+    let p = f a; in
+    "mkdir -p \"$out\"/$(dirname ${shellQuote a.cachePath}) && ln -s ${p} \"$out\"/${shellQuote a.cachePath}"
+    + (if (a.meta.alias or null) != null then " && ln -s ${p} \"$out\"/${shellQuote a.meta.alias}" else "")) placedArtifacts);
 in
 assert lock.format == 1 || throw "lock2nix: yarn.nix reads format 1 but the data file has format ${toString lock.format}; regenerate it with this lock2nix";
 assert lock.ecosystem == "yarn";
