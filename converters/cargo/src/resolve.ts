@@ -11,8 +11,6 @@ import { readRegistryConfig, type RegistryConfig } from './registry.ts';
 import type { CargoLock, CargoSource, LockedPackage } from './schema.ts';
 import { parseSource, sourceDir } from './source.ts';
 
-type RegistrySource = Extract<CargoSource, { kind: 'registry' }>;
-
 /** The registry name the user's config gives an index, if any (for `[registries]` and tokens). */
 function registryName(cfg: CargoConfig, protocol: 'sparse' | 'git', index: string): string | undefined {
   for (const [name, idx] of [...cfg.registries].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
