@@ -65,6 +65,7 @@ export async function updateCommand(args: string[], io: Io): Promise<number> {
       ctx: { offline, prefetcher, reporter, env: io.env },
     });
     reporter.done();
+    if (!o.quiet && !o.json) for (const w of report.warnings) io.err(`warning: ${w.output}: ${w.message}\n`);
     if (o.json) io.out(`${JSON.stringify(toJson(report), null, 2)}\n`);
     else if (o.markdown) io.out(formatMarkdown(report));
     else if (!o.quiet) io.out(formatTable(report));
