@@ -38,6 +38,22 @@ describe('action.yml', () => {
   });
 });
 
+describe('README workflows', () => {
+  test('use only inputs and outputs the action declares', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const section = /<!-- action:start -->([\s\S]*?)<!-- action:end -->/.exec(readme)![1]!;
+    const flows = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as { jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }> });
+    expect(flows.length).toBeGreaterThanOrEqual(2);
+    const declared = await yml();
+    for (const f of flows) {
+      const steps = Object.values(f.jobs).flatMap((j) => j.steps).filter((st) => st.uses?.startsWith('lock2nix/lock2nix@'));
+      expect(steps.length).toBe(1);
+      for (const k of Object.keys(steps[0]!.with ?? {})) expect(Object.keys(declared.inputs)).toContain(k);
+    }
+    for (const m of section.matchAll(/steps\.lock2nix\.outputs\.([a-z-]+)/g)) expect(Object.keys(declared.outputs)).toContain(m[1]);
+  });
+});
+
 describe('inputs', () => {
   const get = (over: Record<string, string>) => (name: string) => over[name] ?? (name === 'token' ? 'tkn' : '');
 
