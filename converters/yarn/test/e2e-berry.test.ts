@@ -3,7 +3,7 @@
 // cache, whose zips must equal the ones Yarn wrote byte for byte; Yarn 4 installs from it with
 // `--immutable` and the network disabled.
 
-import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
@@ -80,8 +80,28 @@ describe('yarn berry end to end', () => {
       expect(await req('pad-alias')).toContain('left-pad 1.0.0');
       expect(await req('native-linux-x64')).toContain('linux');
       expect(await req('local-pkg')).toContain('local');
+      // as on an arm64 Mac: the package the lockfile has no checksum for comes from the same output
+      await writeFile(join(fresh, '.yarnrc.yml'), (await readFile(join(fresh, '.yarnrc.yml'), 'utf8')) + 'supportedArchitectures:\n  os: [darwin]\n  cpu: [arm64]\n');
+      // Yarn takes a package the lockfile states no checksum for only from its global mirror
+      await cp(cache, join(home2, 'global/cache'), { recursive: true, dereference: true });
+      await chmodTree(join(home2, 'global/cache'));
+      await yarn(YARN4, fresh, ['install', '--immutable'], sealedEnv(home2, { YARN_ENABLE_GLOBAL_CACHE: 'false', YARN_CACHE_FOLDER: join(fresh, '.yarn/cache'), YARN_GLOBAL_FOLDER: join(home2, 'global') }));
+      expect(await req('native-darwin-arm64')).toContain('darwin');
+      expect(await readFile(join(fresh, 'yarn.lock'), 'utf8')).toBe(lockText);
       expect(await readFile(join(fresh, 'yarn.lock'), 'utf8')).toBe(lockText);
       await rm(fresh, { recursive: true, force: true });
+
+      // the output, read-only in the store, as Yarn's global mirror: the project cache is filled from it
+      const fresh3 = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-berry-mirror-'));
+      for (const f of ['package.json', 'yarn.lock', '.yarnrc.yml', 'packages', 'local-pkg', 'patches']) await cp(join(dir, f), join(fresh3, f), { recursive: true });
+      await writeFile(join(fresh3, '.yarnrc.yml'), (await readFile(join(fresh3, '.yarnrc.yml'), 'utf8')) + 'enableNetwork: false\n');
+      const home4 = await tempHome();
+      await mkdir(join(home4, 'global'), { recursive: true });
+      await symlink(cache, join(home4, 'global/cache'));
+      await yarn(YARN4, fresh3, ['install', '--immutable'], sealedEnv(home4, { YARN_CACHE_FOLDER: join(fresh3, '.yarn/cache'), YARN_GLOBAL_FOLDER: join(home4, 'global') }));
+      expect(await readFile(join(fresh3, 'node_modules/left-pad/index.js'), 'utf8')).toContain('patched left-pad');
+      expect(await readFile(join(fresh3, 'yarn.lock'), 'utf8')).toBe(lockText);
+      await rm(fresh3, { recursive: true, force: true });
 
       // the same output as Yarn's global cache (enableGlobalCache: files named by cache key, not checksum)
       const fresh2 = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-berry-global-'));
