@@ -2,7 +2,7 @@
 // it; nix-build assembles the offline mirror; yarn 1 installs from it with --offline --frozen-lockfile while
 // both servers are down.
 
-import { cp, mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
@@ -56,7 +56,11 @@ describe('yarn classic end to end', () => {
       for (const f of ['package.json', 'yarn.lock', 'packages', 'local-pkg']) await cp(join(dir, f), join(fresh, f), { recursive: true });
       await writeFile(join(fresh, '.yarnrc'), `yarn-offline-mirror "${mirror}"\nyarn-offline-mirror-pruning false\nregistry "http://127.0.0.1:9/"\n`);
       const home2 = await tempHome();
-      const env2 = sealedEnv(home2, { npm_config_registry: 'http://127.0.0.1:9/' });
+      // no git on PATH either (as in a Nix build): only node
+      const bin = join(home2, 'bin');
+      await mkdir(bin);
+      await symlink(process.execPath, join(bin, 'node'));
+      const env2 = sealedEnv(home2, { npm_config_registry: 'http://127.0.0.1:9/', PATH: bin });
       await yarn(YARN1, fresh, ['install', '--offline', '--frozen-lockfile', '--non-interactive', '--no-progress', '--ignore-scripts'], env2);
       const req = (m: string) => readFile(join(fresh, 'node_modules', m, 'index.js'), 'utf8');
       expect(await req('@fix/scoped')).toContain('scoped 1.2.0');
