@@ -183,7 +183,7 @@ async function act(inputs: ActionInputs, { env, log }: ActionEnv, setSummary: (m
   let op: Operation;
   let pr;
   if (existing) {
-    if (pushed || existing.body !== body || existing.title !== title) {
+    if (pushed || existing.body.replace(/\r\n/g, '\n') !== body || existing.title !== title) {
       pr = await gh.update(existing.number, { title, body });
       op = 'updated';
     } else {
