@@ -39,7 +39,7 @@ let
   tools = builtins.filter (a: (a.meta.tool or null) != null) fetched;
   libzipTool = builtins.filter (a: a.meta.tool == "libzip") tools;
   libzip = if libzipTool == [ ] then null else fetchOne (builtins.head libzipTool);
-  berryZip = a: src: runCommand (builtins.replaceStrings [ "@" ] [ "_" ] a.cachePath) ({
+  berryZip = a: src: runCommand "${a.fetch.name}.zip" ({
     inherit src zipScript;
     nativeBuildInputs = [ nodejs ];
     spec = builtins.toJSON a.meta.zip;
