@@ -46,7 +46,7 @@ export async function finishCargo(lock: ParsedLock<CargoLock>, pinned: PinnedArt
     if (found.outside) {
       ctx.reporter.report({ type: 'warn', message: `${a.name} ${a.version} from ${f.url} builds from ${found.outside.join(', ')}, outside its own folder: cargo will not find ${found.outside.length > 1 ? 'them' : 'it'} in the vendor directory` });
     }
-    const meta = { ...(a.meta as Record<string, NixData>), subdir: found.dir, ...(found.manifest ? { manifest: manifestText(found.manifest) } : {}) };
+    const meta = { ...(a.meta as Record<string, NixData>), subdir: found.dir, ...(found.manifest ? { manifest: manifestText(found.manifest) } : {}), ...(found.drop ? { drop: found.drop } : {}) };
     out.push({ ...a, meta });
   }
   return { artifacts: out, ...(resolved.meta !== undefined ? { meta: resolved.meta } : {}) };

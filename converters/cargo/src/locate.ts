@@ -3,6 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import ignore from 'ignore';
 import { parse } from 'smol-toml';
 import { InheritanceError, resolveInheritance, usesInheritance } from './inherit.ts';
 
@@ -23,6 +24,60 @@ export interface FoundCrate {
   problem?: string;
   /** build inputs the manifest names outside the crate's folder (lost once the crate is vendored alone) */
   outside?: string[];
+  /** files and folders (relative to the crate) that `package.include` / `package.exclude` leave out */
+  drop?: string[];
+}
+
+/**
+ * What `cargo package` (and so `cargo vendor`) leaves out of a crate by its `include` or `exclude` patterns
+ * (gitignore rules; `include` wins over `exclude`). Cargo.toml, the readme, the license file and the build
+ * script stay. Nested packages and git metadata are left to the builder, which drops them anyway. A folder
+ * whose every file is left out is listed as the folder.
+ */
+export function droppedFiles(crateDir: string, pkg: Table): string[] {
+  const patterns = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const include = patterns(pkg.include);
+  const exclude = patterns(pkg.exclude);
+  if (include.length === 0 && exclude.length === 0) return [];
+  const always = new Set(['Cargo.toml', ...[pkg.readme, pkg['license-file'], pkg.build].filter((x): x is string => typeof x === 'string').map((p) => posix.normalize(p))]);
+  const matcher = ignore().add(include.length > 0 ? include : exclude);
+  const leaveOut = (rel: string) => !always.has(rel) && (include.length > 0 ? !matcher.ignores(rel) : matcher.ignores(rel));
+  // returns true when everything below `rel` is left out
+  const walk = (rel: string, out: string[]): boolean => {
+    let entries;
+    try {
+      entries = readdirSync(join(crateDir, rel), { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    const mine: string[] = [];
+    let all = true;
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f]/.test(e.name) || e.name === '.git') {
+        all = false;
+        continue;
+      }
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && !existsSync(join(crateDir, p, 'Cargo.toml'))) {
+        const below: string[] = [];
+        if (walk(p, below)) mine.push(p);
+        else {
+          mine.push(...below);
+          all = false;
+        }
+      } else if (!e.isDirectory() && leaveOut(p)) {
+        mine.push(p);
+      } else {
+        all = false;
+      }
+    }
+    out.push(...mine);
+    return all && entries.length > 0;
+  };
+  const out: string[] = [];
+  walk('', out);
+  return out;
 }
 
 /** Target and build-script paths of a manifest that leave the crate's folder. */
@@ -116,7 +171,8 @@ export function findCrates(root: string): FoundCrate[] {
     if (seen.has(id)) continue;
     seen.add(id);
     const outside = outsidePaths(manifest ?? doc);
-    found.push({ name, version, dir, ...(manifest ? { manifest } : {}), ...(problem ? { problem } : {}), ...(outside.length ? { outside } : {}) });
+    const drop = droppedFiles(join(root, dir), pkg);
+    found.push({ name, version, dir, ...(manifest ? { manifest } : {}), ...(problem ? { problem } : {}), ...(outside.length ? { outside } : {}), ...(drop.length ? { drop } : {}) });
   }
   return found;
 }

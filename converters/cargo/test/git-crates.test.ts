@@ -114,6 +114,28 @@ workspace = true
     expect(found.find((c) => c.name === 'y')!.outside).toBeUndefined();
   });
 
+  test('include and exclude leave files out as cargo package does; folders all left out are listed once', () => {
+    const t = tree({
+      'inc/Cargo.toml': '[package]\nname = "inc"\nversion = "1.0.0"\nreadme = "README.md"\ninclude = ["src/**/*.rs"]\n',
+      'inc/README.md': 'r',
+      'inc/src/lib.rs': '',
+      'inc/src/data.bin': '',
+      'inc/tests/t.rs': '',
+      'inc/tests/more/u.rs': '',
+      'exc/Cargo.toml': '[package]\nname = "exc"\nversion = "1.0.0"\nexclude = ["/fixtures", "*.log", "docs/"]\n',
+      'exc/src/lib.rs': '',
+      'exc/src/x.log': '',
+      'exc/fixtures/a/b.txt': '',
+      'exc/docs/x.md': '',
+      'exc/keep.txt': '',
+      'exc/sub/Cargo.toml': '[package]\nname = "sub"\nversion = "1.0.0"\n',
+    });
+    const found = findCrates(t);
+    expect(found.find((c) => c.name === 'inc')!.drop).toEqual(['src/data.bin', 'tests']);
+    expect(found.find((c) => c.name === 'exc')!.drop).toEqual(['docs', 'fixtures', 'src/x.log']);
+    expect(found.find((c) => c.name === 'sub')!.drop).toBeUndefined();
+  });
+
   test('rebase', () => {
     expect(rebase('crates/a', '', 'crates/b')).toBe('../a');
     expect(rebase('README.md', 'ws', 'ws/m')).toBe('../README.md');
