@@ -21,6 +21,8 @@ export interface ActionInputs {
   base: string;
   commitMessage: string;
   prTitle: string;
+  /** body template; `{{ changes }}` is replaced by the change table. Empty: the table and a note on tokens */
+  prBody: string;
   prLabels: string[];
   draft: boolean;
   /** `download`: fetch and hash every changed entry; `lockfile`: trust the hashes lockfiles state (offline) */
@@ -85,6 +87,7 @@ export function parseInputs(get: (name: string) => string): ActionInputs {
     base: base ? checkBranch(base, 'base') : '',
     commitMessage,
     prTitle: get('pr-title').trim() || commitMessage.split('\n')[0]!,
+    prBody: get('pr-body'),
     prLabels: listInput(get('pr-labels')),
     draft: bool(get('draft'), 'draft', false),
     verify,

@@ -179,7 +179,9 @@ async function act(inputs: ActionInputs, { env, log }: ActionEnv, setSummary: (m
   }
   if (pushed) await git.push(built.commit, inputs.branch, { force: true, expect: remote });
   const title = inputs.prTitle;
-  const body = formatMarkdown(report, { footer: footer() });
+  const body = inputs.prBody.trim()
+    ? inputs.prBody.replace(/\{\{\s*changes\s*\}\}/g, () => formatMarkdown(report, { maxLength: 50_000 }))
+    : formatMarkdown(report, { footer: footer() });
   let op: Operation;
   let pr;
   if (existing) {

@@ -104,6 +104,18 @@ describe('the GitHub Action (pull-request mode)', () => {
     await git(s.work, 'branch', '-q', '-D', 'fixup');
   });
 
+  test('a pr-body template gets the change table in place of {{ changes }}', async () => {
+    const r = await s.action({ ...inputs, 'pr-body': 'Pins for this week.\n\n{{ changes }}\nThanks!' });
+    expect(r.code, r.log).toBe(0);
+    expect(r.outputs['pull-request-operation']).toBe('updated');
+    const pr = s.gh.pulls.find((p) => p.state === 'open')!;
+    expect(pr.body).toMatch(/^Pins for this week\.\n\n### lock2nix: 1 upgraded, 1 removed/);
+    expect(pr.body).toMatch(/\nThanks!$/);
+    expect(pr.body).not.toContain('GITHUB_TOKEN');
+    // back to the default body for the next test
+    expect((await s.action(inputs)).outputs['pull-request-operation']).toBe('updated');
+  });
+
   test('running again with nothing new changes nothing', async () => {
     const head = await s.remoteRef(BRANCH);
     const updates = s.gh.pulls.find((p) => p.state === 'open')!.updates;
