@@ -43,13 +43,14 @@ let
   # The plan: one tab-separated line per crate, read by a fixed script (so that the build command stays
   # small however many crates there are). Cache paths are checked by lock2nix (no control characters).
   #   r <dest> <.crate file> <checksum|->
-  #   g <dest> <git tree> <folder in the tree> <rewritten Cargo.toml|->
+  #   g <dest> <git tree> <folder in the tree> <rewritten Cargo.toml|-> <paths left out by include/exclude|->
   planLine = a:
     if a.fetch.type == "git" then
       let
         subdir = a.meta.subdir or (throw "lock2nix: cargo package ${label a} was not located in its git tree; run `lock2nix cargo` without --offline");
         manifest = if a.meta ? manifest then builtins.toFile "Cargo.toml" a.meta.manifest else "-";
-      in "g\t${a.cachePath}\t${fetchOne a}\t${subdir}\t${manifest}\n"
+        drop = if a.meta.drop or [ ] != [ ] then builtins.toFile "left-out" (builtins.concatStringsSep "\n" a.meta.drop + "\n") else "-";
+      in "g\t${a.cachePath}\t${fetchOne a}\t${subdir}\t${manifest}\t${drop}\n"
     else if a.fetch.type == "file" then
       "r\t${a.cachePath}\t${fetchOne a}\t${if a.meta.checksum == null then "-" else a.meta.checksum}\n"
     else "";
@@ -107,7 +108,7 @@ let
   vendor = runCommand name { preferLocalBuild = true; } ''
     mkdir -p "$out/.cargo"
     tab=$(printf '\t')
-    while IFS="$tab" read -r kind dest src a b; do
+    while IFS="$tab" read -r kind dest src a b c; do
       case "$kind" in
         r)
           mkdir -p "$out/$dest"
@@ -120,7 +121,9 @@ let
           cp -R "$src/$a" "$out/$dest"
           chmod -R u+w "$out/$dest"
           ( cd "$out/$dest"
-            # like cargo package/vendor: nested packages and git metadata are not part of the crate
+            # like cargo package/vendor: what include/exclude leave out, nested packages and git metadata
+            # are not part of the crate
+            if [ "$c" != - ]; then while IFS= read -r p; do rm -rf "./$p"; done < "$c"; fi
             find . -mindepth 2 -name Cargo.toml -type f | while IFS= read -r m; do rm -rf "$(dirname "$m")"; done
             find . \( -name .git -o -name .gitattributes -o -name .gitignore \) -prune -exec rm -rf {} +
             # symlinks that pointed outside the crate are broken now; absolute ones would reach the build machine
