@@ -19,12 +19,13 @@ export function parseToml(file: string, text: string): TomlTable {
 }
 
 /**
- * The 1-based line of the n-th (0-based) occurrence of a table header such as `[[package]]`, for messages
- * about one entry of an array of tables. Returns undefined when not found.
+ * The 1-based lines of every occurrence of a table header such as `[[package]]` or `[metadata.files]`
+ * (optionally indented, optionally followed by a comment; LF or CRLF), for messages about one entry.
  */
 export function headerLines(text: string, header: string): number[] {
+  const escaped = header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`^[ \\t]*${escaped}[ \\t]*(?:#[^\\n]*)?\\r?$`, 'gm');
   const lines: number[] = [];
-  const re = new RegExp(`^\\s*${header.replace(/[[\]]/g, (c) => `\\${c}`)}\\s*(?:#.*)?$`, 'gm');
   let m: RegExpExecArray | null;
   let line = 1;
   let pos = 0;

@@ -1,27 +1,10 @@
 // Cargo.lock v1–v4 (and the pre-v1 `[root]` table) to a list of locked packages, with file:line errors.
 
-import { LockfileError, lineAt, parseToml, type TomlTable } from '@lock2nix/core';
+import { LockfileError, headerLines, lineAt, parseToml, type TomlTable } from '@lock2nix/core';
 import type { CargoLock, LockVersion, LockedPackage } from './schema.ts';
 import { parseSource } from './source.ts';
 
 const CHECKSUM = /^[0-9a-f]{64}$/;
-
-/**
- * The 1-based lines of every `header` line (`[[package]]`). core's headerLines lets `\s*` run across a
- * preceding blank line and answers one line early, so this one allows only spaces and tabs before it.
- */
-function headerLines(text: string, header: string): number[] {
-  const re = new RegExp(`^[ \\t]*${header.replace(/[[\].]/g, (c) => `\\${c}`)}[ \\t]*(?:#.*)?$`, 'gm');
-  const lines: number[] = [];
-  let m: RegExpExecArray | null;
-  let line = 1;
-  let pos = 0;
-  while ((m = re.exec(text))) {
-    for (; pos < m.index; pos++) if (text.charCodeAt(pos) === 10) line++;
-    lines.push(line);
-  }
-  return lines;
-}
 
 function isTable(v: unknown): v is TomlTable {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);

@@ -1,7 +1,7 @@
 // poetry.lock -> PoetryLock. Checks what lock2nix relies on (names, versions, file hashes, sources) and
 // ignores keys it does not know, so that additive changes in newer Poetry releases do not break it.
 
-import { LockfileError, parseToml, type ParsedLock, type TomlTable } from '@lock2nix/core';
+import { LockfileError, headerLines, parseToml, type ParsedLock, type TomlTable } from '@lock2nix/core';
 import { eq } from '@renovatebot/pep440';
 import { normalizeName, parseDistFile } from './names.ts';
 import type { DependencySpec, LockedFile, LockedPackage, PackageSource, PoetryLock } from './schema.ts';
@@ -12,20 +12,6 @@ const isTable = (v: unknown): v is TomlTable => typeof v === 'object' && v !== n
 
 export function detect(fileName: string, text: string): boolean {
   return fileName === 'poetry.lock' && /^\s*\[\[package\]\]|^\s*\[metadata\]/m.test(text);
-}
-
-/**
- * 1-based lines of a table header (`[[package]]`, `[metadata]`). core's headerLines lets `^\s*` swallow the
- * blank line before a header and reports one line early, so lines are counted here.
- */
-export function headerLines(text: string, header: string): number[] {
-  const out: number[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!.replace(/#.*$/, '').trim();
-    if (l === header) out.push(i + 1);
-  }
-  return out;
 }
 
 function sameVersion(a: string, b: string): boolean {
