@@ -37,14 +37,16 @@ let
   # the libzip build Yarn itself uses (@yarnpkg/libzip, a pinned download listed as a tool).
   zipScript = builtins.toFile "yarn-berry-zip.mjs" (import ./yarn-berry-zip.nix);
   tools = builtins.filter (a: (a.meta.tool or null) != null) fetched;
-  libzipTool = builtins.filter (a: a.meta.tool == "libzip") tools;
-  libzip = if libzipTool == [ ] then null else fetchOne (builtins.head libzipTool);
+  libzipFor = version:
+    let found = builtins.filter (a: a.meta.tool == "libzip" && (a.meta.libzip or a.version) == version) tools;
+    in if found == [ ] then throw "lock2nix: yarn: libzip ${version} is missing from the data; regenerate it with this lock2nix"
+       else fetchOne (builtins.head found);
   berryZip = a: src: runCommand "${a.fetch.name}.zip" ({
     inherit src zipScript;
     nativeBuildInputs = [ nodejs ];
     spec = builtins.toJSON a.meta.zip;
   } // (if a.meta.zip.level == 0 then { } else {
-    libzip = if libzip != null then libzip else throw "lock2nix: yarn: ${a.name} needs libzip; regenerate the data with this lock2nix";
+    libzip = libzipFor (a.meta.zip.libzip or "3.2.2");
   })) ''
     if [ -n "''${libzip:-}" ]; then
       mkdir "$TMPDIR/libzip" && tar -xzf "$libzip" -C "$TMPDIR/libzip" package/lib/libzipSync.js

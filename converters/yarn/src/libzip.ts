@@ -1,19 +1,45 @@
-// The libzip build Yarn 4 compresses its cache zips with, as @yarnpkg/libzip publishes it. The core builder
-// downloads this exact tarball (pinned by the integrity pnpm recorded for lock2nix's own dependency) to
-// compress deflated zips byte for byte; verification uses the installed copy, which must be the same version.
+// The libzip builds Yarn compresses its cache zips with, as @yarnpkg/libzip publishes them: Yarn 4 (cache
+// key 10...) and Yarn 3 (cache key 8) use different ones, and a deflated zip is byte-identical only with the
+// same build. The core builder downloads the exact tarball (pinned by the integrity pnpm recorded for
+// lock2nix's own dependency); verification uses the installed copy of the same version.
 
 import { createRequire } from 'node:module';
 
 export const LIBZIP_NAME = '@yarnpkg/libzip';
-export const LIBZIP_VERSION = '3.2.2';
-/** sha512 of @yarnpkg/libzip-3.2.2.tgz (pnpm-lock.yaml) */
-export const LIBZIP_INTEGRITY = 'sha512-Kqxgjfy6SwwC4tTGQYToIWtUhIORTpkowqgd9kkMiBixor0eourHZZAggt/7N4WQKt9iCyPSkO3Xvr44vXUBAw==';
 
-/** lib/libzipSync.js of the installed @yarnpkg/libzip */
-export function installedLibzipSync(): string {
-  return createRequire(import.meta.url).resolve(LIBZIP_NAME).replace(/sync\.js$/, 'libzipSync.js');
+export interface LibzipBuild {
+  version: string;
+  /** sha512 of @yarnpkg/libzip-<version>.tgz (pnpm-lock.yaml) */
+  integrity: string;
+  /** the name lock2nix installs it under (package.json) */
+  installedAs: string;
 }
 
-export function installedLibzipVersion(): string {
-  return (createRequire(import.meta.url)(`${LIBZIP_NAME}/package.json`) as { version: string }).version;
+export const LIBZIP_YARN4: LibzipBuild = {
+  version: '3.2.2',
+  integrity: 'sha512-Kqxgjfy6SwwC4tTGQYToIWtUhIORTpkowqgd9kkMiBixor0eourHZZAggt/7N4WQKt9iCyPSkO3Xvr44vXUBAw==',
+  installedAs: '@yarnpkg/libzip',
+};
+
+export const LIBZIP_YARN3: LibzipBuild = {
+  version: '2.3.0',
+  integrity: 'sha512-6xm38yGVIa6mKm/DUCF2zFFJhERh/QWp1ufm4cNUvxsONBmfPg8uZ9pZBdOmF6qFGr/HlT6ABBkCSx/dlEtvWg==',
+  installedAs: '@yarnpkg/libzip-yarn3',
+};
+
+/** The build for a cache key: `10`, `10c0` ... Yarn 4; `8` Yarn 3; older ones are not known. */
+export function libzipFor(cacheKey: string): LibzipBuild | undefined {
+  const major = Number.parseInt(cacheKey, 10);
+  if (major >= 10) return LIBZIP_YARN4;
+  if (major === 8) return LIBZIP_YARN3;
+  return undefined;
+}
+
+/** lib/libzipSync.js of the installed copy */
+export function installedLibzipSync(build: LibzipBuild): string {
+  return createRequire(import.meta.url).resolve(`${build.installedAs}/package.json`).replace(/package\.json$/, 'lib/libzipSync.js');
+}
+
+export function installedLibzipVersion(build: LibzipBuild): string {
+  return (createRequire(import.meta.url)(`${build.installedAs}/package.json`) as { version: string }).version;
 }

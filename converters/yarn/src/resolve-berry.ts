@@ -8,7 +8,7 @@ import { LockfileError, safeFileName, storeName, type Artifact, type ConvertCont
 import { cloneUrl, isCommit } from './git.ts';
 import type { BerryEntry, BerryLock } from './schema.ts';
 import { parseIntegrity } from './integrity.ts';
-import { LIBZIP_INTEGRITY, LIBZIP_NAME, LIBZIP_VERSION } from './libzip.ts';
+import { LIBZIP_NAME, libzipFor, type LibzipBuild } from './libzip.ts';
 import { authHeaders, readBerrySettings, type BerrySettings } from './yarnrc.ts';
 
 type StructUtils = typeof import('@yarnpkg/core').structUtils;
@@ -17,6 +17,8 @@ type Locator = ReturnType<StructUtils['parseLocator']>;
 export interface ZipMeta {
   prefix: string;
   level: number | 'mixed';
+  /** the cache key the zip is made for: decides the libzip build */
+  cacheKey: string;
 }
 
 /** `10c0` -> 0, `10` / `8` -> 'mixed' (Yarn's default before 4). */
@@ -73,16 +75,16 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
       const { cacheKey, hex } = splitChecksum(e.checksum);
       if (!/^[0-9a-f]{128}$/.test(hex)) throw new LockfileError(file, e.line, `checksum ${JSON.stringify(e.checksum)} is not a sha512 hex digest`);
       if (cacheKey !== undefined) level = compressionOf(cacheKey);
-      // Yarn 4's zips (cacheKey 10...) are rebuilt byte for byte; Yarn 2/3 zips (bare checksums, cacheKey < 10)
-      // were written by an older libzip and tar reader, which lock2nix does not reproduce: not verified.
-      if (Number.parseInt(cacheKey ?? lock.cacheKey, 10) >= 10) hashes.push({ algo: 'sha512', hex, meaning: 'ecosystem', field: 'checksum' });
+      // Yarn 4 (cacheKey 10...) and Yarn 3 (cacheKey 8) zips are rebuilt byte for byte; Yarn 2's are not
+      // known: not verified.
+      if (libzipFor(cacheKey ?? lock.cacheKey) !== undefined) hashes.push({ algo: 'sha512', hex, meaning: 'ecosystem', field: 'checksum' });
       else oldChecksums++;
       cachePath = `${slug}-${hex.slice(0, 10)}.zip`;
     } else {
       cachePath = `${slug}-${lock.cacheKey}.zip`;
       if (e.conditions === undefined) warnings.push(`${structUtils.stringifyLocator(loc)}: the lockfile states no checksum; pinned by download, not verified`);
     }
-    const zip: ZipMeta = { prefix: structUtils.getIdentVendorPath(loc), level };
+    const zip: ZipMeta = { prefix: structUtils.getIdentVendorPath(loc), level, cacheKey: e.checksum !== undefined ? (splitChecksum(e.checksum).cacheKey ?? lock.cacheKey) : lock.cacheKey };
     return {
       key: e.resolution,
       name: structUtils.stringifyIdent(loc),
@@ -95,7 +97,7 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
       // Yarn names cache files by checksum when the cache is a project cache with a global mirror, and by
       // cache key when it is the global cache itself (enableGlobalCache): the builder provides both names
       meta: {
-        zip: { prefix: zip.prefix, level: zip.level },
+        zip: { prefix: zip.prefix, level: zip.level, cacheKey: zip.cacheKey },
         ...(e.checksum !== undefined ? { alias: safeFileName(`${slug}-${splitChecksum(e.checksum).cacheKey ?? lock.cacheKey}.zip`, 'cache name') } : {}),
         ...(e.conditions !== undefined ? { conditions: e.conditions } : {}),
       },
@@ -181,24 +183,35 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
     artifacts.push(tarball({ ...e, resolution: base, checksum: undefined, conditions: '' } as BerryEntry, loc, url, { kind: 'registry', url: registryFor(settings, loc.scope) }));
   }
   if (oldChecksums > 0) {
-    warnings.push(`${oldChecksums} checksums are of Yarn 2/3 cache zips (cacheKey ${lock.cacheKey}), which lock2nix cannot rebuild byte for byte: the tarballs are pinned by download, those checksums are not verified. Run \`yarn install\` with Yarn 4 to migrate the lockfile.`);
+    warnings.push(`${oldChecksums} checksums are of Yarn 2 cache zips (cacheKey ${lock.cacheKey}), which lock2nix cannot rebuild byte for byte: the tarballs are pinned by download, those checksums are not verified, and Yarn 2 will not accept the rebuilt zips. Run \`yarn install\` with Yarn 4 to migrate the lockfile.`);
   }
-  // deflated zips need Yarn's libzip in the builder: one more pinned download
+  // deflated zips need Yarn's libzip in the builder: one more pinned download per libzip build
   // (LOCK2NIX_YARN_LIBZIP_URL: the same package from elsewhere, pinned by download instead)
-  const zipLevel = (a: Artifact) => (a.meta as { zip?: ZipMeta } | undefined)?.zip?.level;
-  if (artifacts.some((a) => zipLevel(a) !== undefined && zipLevel(a) !== 0)) {
+  const builds = new Map<string, LibzipBuild>();
+  for (const a of artifacts) {
+    const z = (a.meta as { zip?: ZipMeta } | undefined)?.zip;
+    if (!z || z.level === 0) continue;
+    const b = libzipFor(z.cacheKey);
+    if (!b) throw new LockfileError(file, a.line, `${a.name}: no known libzip build for cacheKey ${z.cacheKey}`);
+    builds.set(b.version, b);
+  }
+  for (const b of [...builds.values()].sort((x, y) => (x.version < y.version ? -1 : 1))) {
     const override = ctx.env.LOCK2NIX_YARN_LIBZIP_URL;
-    const url = override ?? `${settings.registry}/${LIBZIP_NAME}/-/libzip-${LIBZIP_VERSION}.tgz`;
+    const url = override ?? `${settings.registry}/${LIBZIP_NAME}/-/libzip-${b.version}.tgz`;
     artifacts.push({
-      key: `lock2nix-tool:${LIBZIP_NAME}@${LIBZIP_VERSION}`,
+      key: `lock2nix-tool:${LIBZIP_NAME}@${b.version}`,
       name: LIBZIP_NAME,
-      version: LIBZIP_VERSION,
+      version: b.version,
       source: { kind: 'registry', url: settings.registry },
-      fetch: { type: 'file', urls: [url], name: storeName(`yarnpkg-libzip-${LIBZIP_VERSION}.tgz`) },
-      hashes: override ? [] : parseIntegrity(LIBZIP_INTEGRITY)!.hashes.map((h) => ({ ...h, meaning: 'file' as const, field: 'lock2nix (pnpm-lock.yaml)' })),
-      cachePath: `.lock2nix/yarnpkg-libzip-${LIBZIP_VERSION}.tgz`,
-      meta: { tool: 'libzip' },
+      fetch: { type: 'file', urls: [url], name: storeName(`yarnpkg-libzip-${b.version}.tgz`) },
+      hashes: override ? [] : parseIntegrity(b.integrity)!.hashes.map((h) => ({ ...h, meaning: 'file' as const, field: 'lock2nix (pnpm-lock.yaml)' })),
+      cachePath: `.lock2nix/yarnpkg-libzip-${b.version}.tgz`,
+      meta: { tool: 'libzip', libzip: b.version },
     });
+  }
+  for (const a of artifacts) {
+    const z = (a.meta as { zip?: ZipMeta } | undefined)?.zip;
+    if (z && z.level !== 0) (a.meta as unknown as { zip: ZipMeta & { libzip?: string } }).zip.libzip = libzipFor(z.cacheKey)!.version;
   }
   const meta: NixData = { flavour: 'berry', lockVersion: lock.version, cacheKey: lock.cacheKey };
   return { artifacts, meta, warnings };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { nixBuildExpr, startServer, testWithTools } from '@lock2nix/fixtures';
 import { addNpmRegistry, makeTgz } from '../../../fixtures/src/registries/npm.ts';
-import { installedLibzipSync } from '../src/libzip.ts';
+import { installedLibzipSync, LIBZIP_YARN4 } from '../src/libzip.ts';
 import { builderExpr } from './helpers.ts';
 import { copyProject, lock2nix, sealedEnv, tempHome, YARN4, yarn } from './tools.ts';
 
@@ -43,7 +43,7 @@ describe('yarn berry end to end', () => {
 
       // deflated zips are compressed by Yarn's libzip: served here from the installed copy (the real tarball
       // is pinned by its integrity when it comes from a registry)
-      const libzipTgz = makeTgz({ 'package/package.json': { content: '{"name":"@yarnpkg/libzip"}' }, 'package/lib/libzipSync.js': { content: await readFile(installedLibzipSync()) } });
+      const libzipTgz = makeTgz({ 'package/package.json': { content: '{"name":"@yarnpkg/libzip"}' }, 'package/lib/libzipSync.js': { content: await readFile(installedLibzipSync(LIBZIP_YARN4)) } });
       server.file('/tools/libzip.tgz', libzipTgz);
       const l2nEnv = sealedEnv(home, { LOCK2NIX_YARN_LIBZIP_URL: `${server.url}/tools/libzip.tgz` });
       const out = join(dir, 'lock2nix');

@@ -182,9 +182,14 @@ test('the core builder embeds exactly berry-zip.mjs', async () => {
   expect(template, 'regenerate templates/lib/yarn-berry-zip.nix with renderZipTemplate()').toBe(renderZipTemplate());
 });
 
-test('verification uses the libzip version the core builder downloads', async () => {
-  const { LIBZIP_VERSION, LIBZIP_INTEGRITY, installedLibzipVersion } = await import('../src/libzip.ts');
-  expect(installedLibzipVersion()).toBe(LIBZIP_VERSION);
+test('verification uses the libzip builds the core builder downloads', async () => {
+  const { LIBZIP_YARN3, LIBZIP_YARN4, installedLibzipVersion, libzipFor } = await import('../src/libzip.ts');
   const lock = await readFile(new URL('../../../pnpm-lock.yaml', import.meta.url), 'utf8');
-  expect(lock).toContain(`'@yarnpkg/libzip@${LIBZIP_VERSION}':\n    resolution: {integrity: ${LIBZIP_INTEGRITY}}`);
+  for (const b of [LIBZIP_YARN3, LIBZIP_YARN4]) {
+    expect(installedLibzipVersion(b)).toBe(b.version);
+    expect(lock).toContain(`'@yarnpkg/libzip@${b.version}':\n    resolution: {integrity: ${b.integrity}}`);
+  }
+  expect(libzipFor('10c0')).toBe(LIBZIP_YARN4);
+  expect(libzipFor('8')).toBe(LIBZIP_YARN3);
+  expect(libzipFor('5')).toBeUndefined();
 });
