@@ -40,6 +40,12 @@ export interface Converter<Native = unknown> {
   readonly lockfileNames: readonly string[];
   /** the core builder in templates/ that consumes the generated data, e.g. "cargo.nix" */
   readonly builder: string;
+  /**
+   * Optional: emit a stated `file` hash (sha256/sha512) online as well, without downloading the file first
+   * (Nix checks the bytes when it fetches). For lockfiles that list many large files of which a build uses
+   * few, such as a poetry.lock's wheels for every platform. Default: download and verify online.
+   */
+  readonly pinStatedFileHashes?: boolean;
   /** cheap check that this file is one of ours */
   detect(fileName: string, text: string): boolean;
   /** parse the text; throws LockfileError (file and line) on bad input, never anything else */

@@ -40,7 +40,7 @@ async function pinFile(a: Artifact & { fetch: { type: 'file' } }, conv: Converte
   const best = strongest(a.hashes, 'file');
   const needsEcosystemCheck = a.hashes.some((h) => h.meaning === 'ecosystem') && conv.verify !== undefined;
   const req = { urls: a.fetch.urls, pkg: label(a), ...(best ? { expect: { algo: best.algo, hex: best.hex } } : {}) };
-  if (ctx.offline && emittable(best) && !needsEcosystemCheck) {
+  if ((ctx.offline || conv.pinStatedFileHashes === true) && emittable(best) && !needsEcosystemCheck) {
     return { hash: hexToSri(best.algo, best.hex), by: 'lockfile' };
   }
   const file = ctx.offline ? await ctx.prefetcher.cached(req) : await ctx.prefetcher.file(req);
