@@ -10,6 +10,8 @@ export const poetryConverter: Converter<PoetryLock> = {
   title: 'Poetry',
   lockfileNames: ['poetry.lock'],
   builder: 'poetry.nix',
+  // a lock lists every platform's wheels; their sha256 is the file's own, so Nix can fetch lazily
+  pinStatedFileHashes: true,
   detect,
   parse,
   resolve,
