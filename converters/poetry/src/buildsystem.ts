@@ -55,7 +55,8 @@ export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Reso
     if (a.fetch.type !== 'file' || !m || m.hash !== undefined || a.pin?.by !== 'download' || !a.pin.hash.startsWith('sha256-')) return a;
     return { ...a, meta: { ...m, hash: `sha256:${Buffer.from(a.pin.hash.slice(7), 'base64').toString('hex')}` } };
   });
-  const builds = pinned.filter((a) => (a.fetch.type === 'file' && (a.meta as { kind?: string } | undefined)?.kind === 'sdist') || a.fetch.type === 'git');
+  const kindOf = (a: PinnedArtifact) => (a.meta as { kind?: string } | undefined)?.kind;
+  const builds = pinned.filter((a) => (a.fetch.type === 'file' && kindOf(a) === 'sdist') || a.fetch.type === 'git' || (a.fetch.type === 'none' && kindOf(a) === 'directory'));
   if (builds.length === 0) return { artifacts: pinned, meta };
   if (ctx.offline) {
     resolved.warnings?.push(`--offline: the build requirements of ${builds.length} sdist/git source${builds.length > 1 ? 's' : ''} were not pinned; building them needs their backends in the wheelhouse (run without --offline)`);
@@ -181,7 +182,11 @@ export async function buildSystemFinish(pinned: PinnedArtifact[], resolved: Reso
     const who = `${a.name} ${a.version}`;
     let pyproject: string | undefined;
     let index: string | undefined;
-    if (a.fetch.type === 'git') {
+    if (a.fetch.type === 'none') {
+      // a local directory: read now, relative to the lockfile's folder
+      pyproject = await readFile(join(ctx.projectDir, (a.meta as { path: string }).path, 'pyproject.toml'), 'utf8').catch(() => undefined);
+      index = defaultIndex;
+    } else if (a.fetch.type === 'git') {
       if (!a.pin) continue;
       const tree = await ctx.prefetcher.git({ url: a.fetch.url, rev: a.fetch.rev, submodules: a.fetch.submodules, pkg: who });
       const sub = (a.meta as { subdirectory?: string }).subdirectory;
