@@ -5,8 +5,8 @@ import { LockfileError } from '@lock2nix/core';
 import { parseSyml } from '@yarnpkg/parsers';
 import type { BerryEntry, BerryLock } from './schema.ts';
 
-/** __metadata.version values lock2nix has seen Yarn write (Yarn 2: 4, Yarn 3: 6, Yarn 4: 8, later 10). */
-export const KNOWN_VERSIONS = [4, 5, 6, 7, 8, 9, 10];
+/** The newest __metadata.version lock2nix has seen Yarn write (Yarn 2: 4, Yarn 3: 6, Yarn 4: 8, 4.18: 10). */
+export const NEWEST_KNOWN_VERSION = 10;
 
 function splitDescriptors(key: string): string[] {
   return key.split(/\s*,\s*/).map((s) => s.trim()).filter((s) => s !== '');

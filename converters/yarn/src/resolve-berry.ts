@@ -6,6 +6,7 @@
 
 import { LockfileError, safeFileName, storeName, type Artifact, type ConvertContext, type NixData } from '@lock2nix/core';
 import { cloneUrl, isCommit } from './git.ts';
+import { NEWEST_KNOWN_VERSION } from './parse-berry.ts';
 import type { BerryEntry, BerryLock } from './schema.ts';
 import { parseIntegrity } from './integrity.ts';
 import { LIBZIP_NAME, libzipFor, type LibzipBuild } from './libzip.ts';
@@ -54,6 +55,7 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
   for (const [reg, auth] of settings.auth) if (reg.includes('://')) ctx.prefetcher.authorize(`${reg}/`, authHeaders(auth));
   const artifacts: Artifact[] = [];
   const warnings: string[] = [];
+  if (lock.version > NEWEST_KNOWN_VERSION) warnings.push(`__metadata.version ${lock.version} is newer than any lock2nix knows (${NEWEST_KNOWN_VERSION}); read as that version`);
   const resolutions = new Set(lock.entries.map((e) => e.resolution));
   const bases = new Map<string, BerryEntry>();
   let oldChecksums = 0;
