@@ -18,6 +18,10 @@ export function isThrow(v: NixValue | undefined): v is NixThrowValue {
 // throw values are marked by identity so that an attribute set `{ throw = "..."; }` is never mistaken for one
 const THROWS = new WeakSet<object>();
 
+const SPECIAL = /["\\$]/g;
+const IDENT = /[A-Za-z_][A-Za-z0-9_'-]*/y;
+const NUMBER = /-?[0-9]+/y;
+
 export class DataFileError extends Lock2nixError {
   override name = 'DataFileError';
 }
@@ -31,7 +35,7 @@ export function parseNixData(text: string, file = 'data file'): NixValue {
   };
   const skip = () => {
     for (;;) {
-      while (i < text.length && /\s/.test(text[i]!)) i++;
+      for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 9 || c === 13; c = text.charCodeAt(++i));
       if (text[i] === '#') {
         while (i < text.length && text[i] !== '\n') i++;
         continue;
@@ -48,7 +52,12 @@ export function parseNixData(text: string, file = 'data file'): NixValue {
     expect('"');
     let out = '';
     for (;;) {
-      if (i >= text.length) fail('unterminated string');
+      // copy the run up to the next quote, backslash or dollar in one piece
+      SPECIAL.lastIndex = i;
+      const m = SPECIAL.exec(text);
+      if (!m) fail('unterminated string');
+      out += text.slice(i, m!.index);
+      i = m!.index;
       const c = text[i++]!;
       if (c === '"') return out;
       if (c === '\\') {
@@ -60,7 +69,8 @@ export function parseNixData(text: string, file = 'data file'): NixValue {
     }
   };
   const ident = (): string => {
-    const m = /^[A-Za-z_][A-Za-z0-9_'-]*/.exec(text.slice(i, i + 256));
+    IDENT.lastIndex = i;
+    const m = IDENT.exec(text);
     if (!m) fail('expected a name');
     i += m![0].length;
     return m![0];
@@ -103,7 +113,9 @@ export function parseNixData(text: string, file = 'data file'): NixValue {
     }
     if (c === '"') return str();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
-      const m = /^-?[0-9]+/.exec(text.slice(i, i + 32))!;
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text);
+      if (!m) return fail('expected a number');
       i += m[0].length;
       return Number(m[0]);
     }
