@@ -87,7 +87,7 @@ export async function sandbox(opts: { http?: boolean } = {}): Promise<Sandbox> {
       await writeFile(outFile, '');
       await writeFile(`${outFile}.summary`, '');
       const vars: Record<string, string> = {
-        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+        PATH: process.env.PATH ?? '', HOME: dir, CARGO_HOME: join(dir, 'cargo-home'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
         GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'octo/demo', GITHUB_API_URL: gh.url, GITHUB_SERVER_URL: opts.http ? gh.url : 'https://github.invalid',
         GITHUB_WORKSPACE: work, GITHUB_OUTPUT: outFile, GITHUB_STEP_SUMMARY: `${outFile}.summary`, RUNNER_TEMP: dir, XDG_CACHE_HOME: join(dir, 'cache'),
         ...env,
