@@ -5,11 +5,11 @@
 # - Berry (v2+): Yarn's cache folder (the zips whose checksums the lockfile states). Copy it to .yarn/cache
 #   (or point cacheFolder at a writable copy) and run  yarn install --immutable  with enableNetwork: false.
 # Uses only builtins and POSIX tools (tar for git checkouts; node for Berry zips).
-{ fetchurl, fetchgit, runCommand, nodejs ? null, lock, name ? null }:
+{ fetchurl, fetchgit, runCommand, nodejs ? null, lock, outputName ? null }:
 let
   shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
   flavour = lock.meta.flavour or "classic";
-  outName = if name != null then name else if flavour == "classic" then "yarn-offline-mirror" else "yarn-berry-cache";
+  outName = if outputName != null then outputName else if flavour == "classic" then "yarn-offline-mirror" else "yarn-berry-cache";
   all = builtins.attrValues lock.artifacts;
   fetched = builtins.filter (a: a.fetch.type != "none") all;
   placedArtifacts = builtins.filter (a: (a.meta.tool or null) == null) fetched;
