@@ -62,7 +62,7 @@ describe('README library examples', async () => {
     test(`example ${i + 1}: ${code.split('\n').find((l) => l.includes('await') || l.includes('for ('))?.trim().slice(0, 70)}`, async () => {
       const file = join(scratch, `example-${i + 1}.ts`);
       await writeFile(file, code.replaceAll(PUBLIC_NPM, server.url));
-      const { stdout, stderr } = await run(process.execPath, [file], { cwd: project, env: { ...process.env, XDG_CACHE_HOME: join(project, 'xdg'), NODE_NO_WARNINGS: '1' } });
+      const { stdout, stderr } = await run(process.execPath, [file], { cwd: project, env: { ...process.env, HOME: project, CARGO_HOME: join(project, 'cargo-home'), XDG_CACHE_HOME: join(project, 'xdg'), NODE_NO_WARNINGS: '1' } });
       expect(stderr).toBe('');
       if (expectations[i]) expect(stdout).toMatch(expectations[i]!);
     });
