@@ -234,7 +234,7 @@ let
   chosen = map (p: { pkg = p; files = choose p; }) indexed;
   chosenFiles = concatMap (c: c.files) chosen;
   buildRequires = meta.buildRequires or { };
-  buildFiles = filter (a: a.meta.kind != "wheel" || !(a.meta ? tags) || wheelOk a.meta.tags) (map (k: artifacts.${k} // { key = k; }) (unique (concatMap (a: buildRequires.${a.key} or [ ]) (chosenFiles ++ map (p: artifacts.${head p.files} // { key = head p.files; }) gitPkgs))));
+  buildFiles = filter (a: a.meta.kind != "wheel" || !(a.meta ? tags) || wheelOk a.meta.tags) (map (k: artifacts.${k} // { key = k; }) (unique (concatMap (a: buildRequires.${a.key} or [ ]) (chosenFiles ++ map (p: artifacts.${head p.files} // { key = head p.files; }) (gitPkgs ++ filter (p: hasAttr p.name localSources) localPkgs)))));
   wheelhouseFiles = unique (chosenFiles ++ filter (b: !(elem b.key (map (a: a.key) chosenFiles))) buildFiles);
 
   fetchFile = a:

@@ -11,7 +11,7 @@
 import { gunzipSync, crc32 } from "node:zlib";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { posix } from "node:path";
+import { posix, resolve } from "node:path";
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
@@ -148,7 +148,7 @@ export function buildArchive(tgz, prefix, stripComponents) {
  * an empty archive with the given compression, and its method, flags and compressed bytes are read back.
  */
 export function libzipCompressor(libzipSyncPath, level) {
-  const em = createRequire(import.meta.url)(libzipSyncPath)();
+  const em = createRequire(import.meta.url)(resolve(libzipSyncPath))();
   const fn = (name, ret, args) => em.cwrap(name, ret, args);
   const openFromSource = fn("zip_open_from_source", "number", ["number", "number", "number"]);
   const sourceCreate = fn("zip_source_buffer_create", "number", ["number", "number", "number", "number", "number"]);

@@ -5,11 +5,11 @@
 # - Berry (v2+): Yarn's cache folder (the zips whose checksums the lockfile states). Copy it to .yarn/cache
 #   (or point cacheFolder at a writable copy) and run  yarn install --immutable  with enableNetwork: false.
 # Uses only builtins and POSIX tools (tar for git checkouts; node for Berry zips).
-{ fetchurl, fetchgit, runCommand, nodejs ? null, lock, name ? null }:
+{ fetchurl, fetchgit, runCommand, nodejs ? null, lock, outputName ? null }:
 let
   shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
   flavour = lock.meta.flavour or "classic";
-  outName = if name != null then name else if flavour == "classic" then "yarn-offline-mirror" else "yarn-berry-cache";
+  outName = if outputName != null then outputName else if flavour == "classic" then "yarn-offline-mirror" else "yarn-berry-cache";
   all = builtins.attrValues lock.artifacts;
   fetched = builtins.filter (a: a.fetch.type != "none") all;
   placedArtifacts = builtins.filter (a: (a.meta.tool or null) == null) fetched;
@@ -37,14 +37,16 @@ let
   # the libzip build Yarn itself uses (@yarnpkg/libzip, a pinned download listed as a tool).
   zipScript = builtins.toFile "yarn-berry-zip.mjs" (import ./yarn-berry-zip.nix);
   tools = builtins.filter (a: (a.meta.tool or null) != null) fetched;
-  libzipTool = builtins.filter (a: a.meta.tool == "libzip") tools;
-  libzip = if libzipTool == [ ] then null else fetchOne (builtins.head libzipTool);
+  libzipFor = version:
+    let found = builtins.filter (a: a.meta.tool == "libzip" && (a.meta.libzip or a.version) == version) tools;
+    in if found == [ ] then throw "lock2nix: yarn: libzip ${version} is missing from the data; regenerate it with this lock2nix"
+       else fetchOne (builtins.head found);
   berryZip = a: src: runCommand "${a.fetch.name}.zip" ({
     inherit src zipScript;
     nativeBuildInputs = [ nodejs ];
     spec = builtins.toJSON a.meta.zip;
   } // (if a.meta.zip.level == 0 then { } else {
-    libzip = if libzip != null then libzip else throw "lock2nix: yarn: ${a.name} needs libzip; regenerate the data with this lock2nix";
+    libzip = libzipFor (a.meta.zip.libzip or "3.2.2");
   })) ''
     if [ -n "''${libzip:-}" ]; then
       mkdir "$TMPDIR/libzip" && tar -xzf "$libzip" -C "$TMPDIR/libzip" package/lib/libzipSync.js
