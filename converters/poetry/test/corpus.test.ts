@@ -54,7 +54,7 @@ describe('corpus: poetry.lock --offline', () => {
       if (lock.native.lockVersion === '2.1') {
         // the builder selects from the offline output, and building stops at the clear throw
         const b = await nixEvalJson<{ selected: number; built: boolean }>(
-          `let b = (import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = import ${join(dir, 'poetry.nix')}; system = "x86_64-linux"; pythonVersion = "3.12.3"; }; in {
+          `let b = (import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = import ${join(dir, 'poetry.nix')}; targetSystem = "x86_64-linux"; pythonVersion = "3.12.3"; }; in {
              selected = builtins.length b.selectedPackages;
              built = (builtins.tryEval b.drvPath).success;
            }`,

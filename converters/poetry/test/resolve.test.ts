@@ -173,7 +173,7 @@ describe('resolve against a Simple API', () => {
       'nativebackend-1.2-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
     ]);
     await writeFile(join(dir, 'poetry.nix'), r.text);
-    const files = (system: string) => nixEvalJson<string[]>(`((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = import ${join(dir, 'poetry.nix')}; system = "${system}"; pythonVersion = "3.11"; }).files`);
+    const files = (system: string) => nixEvalJson<string[]>(`((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = import ${join(dir, 'poetry.nix')}; targetSystem = "${system}"; pythonVersion = "3.11"; }).files`);
     expect((await files('x86_64-linux')).sort()).toEqual(['helperlib-3.0-py3-none-any.whl', 'nativebackend-1.2-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl', sd.filename]);
     expect((await files('aarch64-darwin')).sort()).toEqual(['helperlib-3.0-py3-none-any.whl', 'nativebackend-1.2-cp38-abi3-macosx_11_0_arm64.whl', sd.filename]);
   });

@@ -46,7 +46,7 @@ async function dataFile(slug: string): Promise<string> {
 }
 
 function builder(data: string, t: (typeof TARGETS)[number], extra = '{ }'): string {
-  return `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = import ${data}; system = "${t.system}"; pythonVersion = "${t.python}"; libc = "${t.libc ?? 'glibc'}"; libcVersion = "${t.glibc}"; macosVersion = "${t.macos}"; } // ${extra}))`;
+  return `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = import ${data}; targetSystem = "${t.system}"; pythonVersion = "${t.python}"; libc = "${t.libc ?? 'glibc'}"; libcVersion = "${t.glibc}"; macosVersion = "${t.macos}"; } // ${extra}))`;
 }
 
 describe('selection matches packaging', () => {

@@ -44,7 +44,7 @@ describe('graph walk for lock-version < 2.1', () => {
     const r = await convertText(poetryConverter, join(dir, 'poetry.lock'), LOCK, ctx).finally(() => ctx.close());
     await writeFile(join(dir, 'poetry.nix'), r.text);
     const sel = (system: string, py: string, args = '{ }') => nixEvalJson<string[]>(
-      `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = import ${join(dir, 'poetry.nix')}; system = "${system}"; pythonVersion = "${py}"; } // ${args})).selectedPackages`,
+      `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = import ${join(dir, 'poetry.nix')}; targetSystem = "${system}"; pythonVersion = "${py}"; } // ${args})).selectedPackages`,
     );
     expect(await sel('x86_64-linux', '3.9.18')).toEqual(['app-lib@1.0', 'coverage@7.6.0', 'numpy@1.26.4', 'tomli@2.0.1']);
     expect(await sel('x86_64-linux', '3.12.1')).toEqual(['app-lib@1.0', 'coverage@7.6.0', 'numpy@2.1.0']);
