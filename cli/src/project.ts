@@ -78,11 +78,20 @@ export function templatesLibDir(): string {
   return join(dirname(fileURLToPath(import.meta.resolve('@lock2nix/templates/package.json'))), 'lib');
 }
 
-async function builderFiles(outDir: string): Promise<Map<string, string>> {
+/**
+ * The core builders the outputs need: `<eco>.nix` and its helpers `<eco>-*.nix` for each ecosystem present,
+ * plus shared files not named after any ecosystem.
+ */
+async function builderFiles(outDir: string, ecosystems: Set<string>): Promise<Map<string, string>> {
   const lib = templatesLibDir();
+  const all = converters.map((c) => c.ecosystem as string);
+  const wanted = (name: string) => {
+    const owner = all.find((e) => name === `${e}.nix` || name.startsWith(`${e}-`));
+    return owner === undefined || ecosystems.has(owner);
+  };
   const files = new Map<string, string>();
   for (const name of (await readdir(lib)).sort()) {
-    if (name.endsWith('.nix')) files.set(join(outDir, 'lib', name), await readFile(join(lib, name), 'utf8'));
+    if (name.endsWith('.nix') && wanted(name)) files.set(join(outDir, 'lib', name), await readFile(join(lib, name), 'utf8'));
   }
   return files;
 }
@@ -165,11 +174,11 @@ export async function runProject(opts: ProjectOptions): Promise<ProjectRun> {
     if (other) throw new LockfileError(r.file, undefined, `its output name ${r.name} clashes with ${other}`);
     seen.set(r.name, r.file);
   }
-  const files = await builderFiles(opts.outDir);
   const outputs = await existingOutputs(opts.outDir);
+  for (const r of results) outputs.set(r.name, r.converter.ecosystem);
+  const files = await builderFiles(opts.outDir, new Set(outputs.values()));
   for (const r of results) {
     files.set(join(opts.outDir, `${r.name}.nix`), r.result.text);
-    outputs.set(r.name, r.converter.ecosystem);
     for (const f of opts.formats ?? []) {
       const fmt = r.converter.formats?.[f];
       if (fmt) files.set(join(opts.outDir, `${r.name}${fmt.suffix}`), fmt.render(r.result.artifacts));
