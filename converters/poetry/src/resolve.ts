@@ -75,19 +75,24 @@ export async function resolve(lock: ParsedLock<PoetryLock>, ctx: ConvertContext)
   });
 
   // Where packages without [package.source] come from: PyPI, or the index pip is configured with.
-  const pipIndex = await pipSetting('index-url', ctx.env);
+  let pipIndex = await pipSetting('index-url', ctx.env);
+  if (pipIndex !== undefined && !/^https?:\/\//i.test(pipIndex)) {
+    warnings.push(`pip's index-url is not an http(s) URL; using PyPI for packages without a source`);
+    pipIndex = undefined;
+  }
   const pypi = splitUserinfo(pipIndex ?? PYPI_SIMPLE);
   if (pypi.headers) ctx.prefetcher.authorize(new URL(pypi.url).origin + '/', pypi.headers);
   // credentials written into pip's index-url / extra-index-url also serve Poetry sources on the same host
   const pipCreds = new Map<string, Record<string, string>>();
   for (const u of [pipIndex ?? '', ...((await pipSetting('extra-index-url', ctx.env)) ?? '').split(/\s+/)]) {
     const c = splitUserinfo(u);
-    if (c.headers) pipCreds.set(new URL(c.url).origin, c.headers);
+    if (c.headers && originOf(c.url)) pipCreds.set(originOf(c.url), c.headers);
   }
   const authorized = new Set<string>();
   const planFor = async (p: LockedPackage): Promise<IndexPlan> => {
     if (!p.source) return { index: pypi.url, sourceName: 'PyPI' };
     const clean = splitUserinfo(p.source.url);
+    if (!/^https?:\/\/[^/]/i.test(clean.url)) throw new LockfileError(file, p.line, `${p.name} ${p.version}: source url ${JSON.stringify(clean.url)} is not an http(s) index URL`);
     const name = p.source.reference ?? clean.url;
     const index = isPypi(clean.url) && pipIndex ? pypi.url : clean.url;
     if (!authorized.has(index)) {

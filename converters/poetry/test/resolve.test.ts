@@ -186,3 +186,12 @@ describe('resolve against a Simple API', () => {
     ]);
   });
 });
+
+describe('resolve: bad sources', () => {
+  test('a legacy source that is not an http(s) URL is a LockfileError with the line', async () => {
+    const text = `[[package]]\nname = "a"\nversion = "1"\nfiles = [{file = "a-1.tar.gz", hash = "sha256:${'a'.repeat(64)}"}]\n\n[package.source]\ntype = "legacy"\nurl = "ftp://mirror/simple"\nreference = "m"\n\n${META}`;
+    const err = await convert(text).then(() => undefined, (e: Error) => e);
+    expect(err?.name).toBe('LockfileError');
+    expect(err?.message).toMatch(/poetry\.lock:1: a 1: source url "ftp:\/\/mirror\/simple" is not an http\(s\) index URL/);
+  });
+});
