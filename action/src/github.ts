@@ -50,6 +50,14 @@ export class GitHub {
     return { number: p.number, url: p.html_url, headSha: p.head.sha, head: p.head.ref, body: p.body ?? '', title: p.title };
   }
 
+  async addAssignees(number: number, assignees: string[]): Promise<void> {
+    if (assignees.length) await this.octokit.rest.issues.addAssignees({ ...this.r, issue_number: number, assignees });
+  }
+
+  async requestReviewers(number: number, reviewers: string[], teamReviewers: string[]): Promise<void> {
+    if (reviewers.length || teamReviewers.length) await this.octokit.rest.pulls.requestReviewers({ ...this.r, pull_number: number, reviewers, team_reviewers: teamReviewers });
+  }
+
   async addLabels(number: number, labels: string[]): Promise<void> {
     if (labels.length) await this.octokit.rest.issues.addLabels({ ...this.r, issue_number: number, labels });
   }

@@ -24,6 +24,9 @@ export interface ActionInputs {
   /** body template; `{{ changes }}` is replaced by the change table. Empty: the table and a note on tokens */
   prBody: string;
   prLabels: string[];
+  prAssignees: string[];
+  prReviewers: string[];
+  prTeamReviewers: string[];
   draft: boolean;
   /** `download`: fetch and hash every changed entry; `lockfile`: trust the hashes lockfiles state (offline) */
   verify: 'download' | 'lockfile';
@@ -89,6 +92,9 @@ export function parseInputs(get: (name: string) => string): ActionInputs {
     prTitle: get('pr-title').trim() || commitMessage.split('\n')[0]!,
     prBody: get('pr-body'),
     prLabels: listInput(get('pr-labels')),
+    prAssignees: listInput(get('pr-assignees')),
+    prReviewers: listInput(get('pr-reviewers')),
+    prTeamReviewers: listInput(get('pr-team-reviewers')),
     draft: bool(get('draft'), 'draft', false),
     verify,
     deleteBranch: bool(get('delete-branch'), 'delete-branch', true),

@@ -197,6 +197,10 @@ async function act(inputs: ActionInputs, { env, log }: ActionEnv, setSummary: (m
     op = 'created';
   }
   if (op !== 'none') await gh.addLabels(pr.number, inputs.prLabels);
+  if (op === 'created') {
+    await gh.addAssignees(pr.number, inputs.prAssignees);
+    await gh.requestReviewers(pr.number, inputs.prReviewers, inputs.prTeamReviewers);
+  }
   log.info(`${op} pull request #${pr.number}: ${pr.url}`);
   return { ...base, 'pull-request-number': String(pr.number), 'pull-request-url': pr.url, 'pull-request-operation': op, 'pull-request-branch': inputs.branch, 'pull-request-head-sha': headSha };
 }

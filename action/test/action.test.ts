@@ -7,7 +7,7 @@ import { PROJECT, TOKEN, git, sandbox, type Sandbox } from './support.ts';
 
 let s: Sandbox;
 const BRANCH = 'lock2nix/update';
-const inputs = { 'verify': 'lockfile', 'pr-labels': 'dependencies, nix', 'commit-message': 'lock2nix: update pinned Nix' };
+const inputs = { 'verify': 'lockfile', 'pr-labels': 'dependencies, nix', 'commit-message': 'lock2nix: update pinned Nix', 'pr-assignees': 'octocat', 'pr-reviewers': 'hubot\nmonalisa', 'pr-team-reviewers': 'nix-team' };
 
 beforeAll(async () => {
   s = await sandbox();
@@ -59,6 +59,7 @@ describe('the GitHub Action (pull-request mode)', () => {
     expect(rows[0]).toMatch(/^\| cargo \| upgraded \| libc \| 0\.2\.182 \| 0\.2\.186 \|/);
     expect(pr.body).toContain('GITHUB_TOKEN');
     expect(pr.labels).toEqual(['dependencies', 'nix']);
+    expect([pr.assignees, pr.reviewers, pr.teamReviewers]).toEqual([['octocat'], ['hubot', 'monalisa'], ['nix-team']]);
     expect(await git(s.work, 'log', '-1', '--format=%an <%ae>%n%B', head!)).toContain('- cargo: libc 0.2.182 -> 0.2.186 (upgraded)');
     expect(r.summary).toContain('| cargo | upgraded | libc | 0.2.182 | 0.2.186 |');
     expect(r.summary).toContain(`Pull request [#${pr.number}]`);
@@ -160,7 +161,7 @@ describe('the GitHub Action (sync mode, on a pull request that bumped a lockfile
     await git(s.work, 'commit', '-q', '-am', 'Update Rust crate libc to v0.2.189');
     await git(s.work, 'push', '-q', 'origin', branch);
     const renovate = await s.remoteRef(branch);
-    s.gh.pulls.push({ number: s.gh.pulls.length + 1, state: 'open', title: 'Update Rust crate libc to v0.2.189', body: 'renovate', head: branch, headSha: renovate!, base: 'main', draft: false, labels: [], updates: 0 });
+    s.gh.pulls.push({ number: s.gh.pulls.length + 1, state: 'open', title: 'Update Rust crate libc to v0.2.189', body: 'renovate', head: branch, headSha: renovate!, base: 'main', draft: false, labels: [], assignees: [], reviewers: [], teamReviewers: [], updates: 0 });
     const number = s.gh.pulls.length;
     const event = join(s.dir, 'event.json');
     await writeFile(event, JSON.stringify({ pull_request: { number, html_url: `https://github.invalid/octo/demo/pull/${number}`, head: { ref: branch, repo: { full_name: 'octo/demo' } } } }));
