@@ -17,17 +17,19 @@
 , runCommand
 , writeText
 , python3 ? null
+, stdenv ? null
 , lock
-, system ? builtins.currentSystem
+  # the Nix system the environment is for; defaults to stdenv's host platform (or the current system)
+, targetSystem ? (if stdenv != null then stdenv.hostPlatform.system else builtins.currentSystem)
   # "3.12" or "3.12.4"; defaults to python3.version
 , pythonVersion ? (if python3 != null && python3 ? version then python3.version else throw "lib/poetry.nix: pass pythonVersion (or python3)")
 , groups ? [ "main" ]
 , extras ? [ ]
   # "glibc" or "musl" (Linux), with the C library's version for manylinux/musllinux wheels
-, libc ? "glibc"
-, libcVersion ? (if libc == "musl" then "1.2" else "2.28")
+, libc ? (if stdenv != null && (stdenv.hostPlatform.isMusl or false) then "musl" else "glibc")
+, libcVersion ? (if libc == "musl" then "1.2" else if stdenv != null && stdenv.cc ? libc && stdenv.cc.libc ? version then stdenv.cc.libc.version else "2.28")
   # the oldest macOS the environment must run on (macosx_X_Y wheels up to this version qualify)
-, macosVersion ? "11.0"
+, macosVersion ? (if stdenv != null then stdenv.hostPlatform.darwinMinVersion or "11.0" else "11.0")
   # directory and file sources of the lock: package name -> path (others are left out with a warning)
 , localSources ? { }
 }:
@@ -52,6 +54,7 @@ let
   unique = foldl' (acc: x: if elem x acc then acc else acc ++ [ x ]) [ ];
 
   # ---- the target ----------------------------------------------------------------------------------------
+  system = targetSystem;
   sysParts = match "([^-]+)-(.+)" system;
   cpu = head sysParts;
   kernel = builtins.elemAt sysParts 1;
