@@ -34,6 +34,8 @@ const HELP = `lock2nix ${VERSION}: turn lockfiles into pinned, verified Nix fetc
 
 Usage:
   lock2nix [cargo|yarn|poetry|nuget] [options]   convert lockfiles (all found under the folder when no ecosystem is named)
+  lock2nix update [cargo|yarn|poetry|nuget ...] [--json|--markdown]
+                                                 regenerate and report what changed (lock2nix update --help)
   lock2nix hash [--flat|--nar] [--sri|--base32|--hex] [--type sha256|sha512|sha1] PATH
                                                  print what nix-hash would
   lock2nix prefetch URL [--unpack] [--sri|--base32|--hex]

@@ -36,7 +36,7 @@ describe('lock2nix command line', () => {
   test('--help lists the commands, options and exit codes', async () => {
     const r = await cli(['--help'], dir);
     expect(r.code).toBe(EXIT.ok);
-    for (const s of ['lock2nix [cargo|yarn|poetry|nuget]', '--offline', '--check', '--json', '--concurrency', 'lock2nix hash', 'lock2nix prefetch', 'Exit codes', 'NO_COLOR']) {
+    for (const s of ['lock2nix [cargo|yarn|poetry|nuget]', 'lock2nix update', '--offline', '--check', '--json', '--concurrency', 'lock2nix hash', 'lock2nix prefetch', 'Exit codes', 'NO_COLOR']) {
       expect(r.stdout).toContain(s);
     }
   });
