@@ -170,8 +170,8 @@ export class DownloadCache {
   }
 
   /**
-   * Remove temp files of processes that are gone (a killed run), and partial downloads nobody resumed within
-   * a week.
+   * Remove temp files of processes that are gone (a killed run), their partial-download folders that hold no
+   * data, and partial downloads nobody resumed within a week.
    */
   async sweep(): Promise<void> {
     await this.sweepPartials(7 * 24 * 3600 * 1000);
@@ -202,7 +202,10 @@ export class DownloadCache {
           if (pid === process.pid || (Number.isInteger(pid) && pid > 0 && isAlive(pid))) continue;
           const p = join(top, a, u, n);
           const st = await stat(p).catch(() => undefined);
-          if (st && now - st.mtimeMs > maxAgeMs) await rm(p, { recursive: true, force: true }).catch(() => undefined);
+          // a dead run's folder without data (killed after its body moved into the cache, or before the
+          // body began) has nothing to resume: remove it now; one with data waits to be resumed
+          const hasData = await stat(join(p, 'data')).then(() => true, () => false);
+          if (st && (!hasData || now - st.mtimeMs > maxAgeMs)) await rm(p, { recursive: true, force: true }).catch(() => undefined);
         }
         await rmdir(join(top, a, u)).catch(() => undefined);
       }
