@@ -6,6 +6,7 @@ export * from './report.ts';
 export * from './paths.ts';
 export * from './pin.ts';
 export * from './render.ts';
+export * from './credentials.ts';
 export * from './pipeline.ts';
 export * from './output.ts';
 export * from './nix/print.ts';

@@ -8,7 +8,7 @@ import { digestHex, hexToSri } from './hash/encode.ts';
 import type { NixData, ParsedLock, PinnedArtifact } from './model.ts';
 import { safeRelativePath } from './paths.ts';
 import { label, pinAll } from './pin.ts';
-import { renderData } from './render.ts';
+import { renderDataReport } from './render.ts';
 
 export interface ConvertResult {
   lock: ParsedLock;
@@ -63,7 +63,7 @@ export async function convertText(conv: Converter, file: string, text: string, c
   }
   artifacts = [...artifacts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   checkArtifacts(abs, artifacts);
-  const out = renderData({
+  const rendered = renderDataReport({
     ecosystem: conv.ecosystem,
     lockfileName: basename(abs),
     lockfileFormat: lock.format,
@@ -76,8 +76,13 @@ export async function convertText(conv: Converter, file: string, text: string, c
     artifacts,
     ...(meta !== undefined ? { meta } : {}),
     unpinned: artifacts.filter((a) => a.fetch.type !== 'none' && !a.pin),
-    warnings: resolved.warnings ?? [],
-    text: out,
+    warnings: [
+      ...(resolved.warnings ?? []),
+      ...(rendered.strippedCredentials
+        ? ['credentials in lockfile URLs were used for downloading and left out of the output; give Nix access to those hosts with a netrc file (nix.conf netrc-file)']
+        : []),
+    ],
+    text: rendered.text,
   };
 }
 

@@ -164,3 +164,15 @@ describe('pinning rules', () => {
     expect(keys).toEqual(['a', 'b']);
   });
 });
+
+describe('credentials', () => {
+  test('stripCredentials removes http(s) userinfo and other schemes\' passwords, byte for byte otherwise', async () => {
+    const { stripCredentials } = await import('../src/index.ts');
+    expect(stripCredentials('https://user:tok@h.example/a%20b?x=1#y')).toBe('https://h.example/a%20b?x=1#y');
+    expect(stripCredentials('git+https://TOKEN@github.com/o/r.git#abc')).toBe('git+https://github.com/o/r.git#abc');
+    expect(stripCredentials('ssh://git@github.com/o/r')).toBe('ssh://git@github.com/o/r');
+    expect(stripCredentials('git+ssh://git:pw@host/r')).toBe('git+ssh://git@host/r');
+    expect(stripCredentials('see https://a:b@x/1 and http://c@y/2')).toBe('see https://x/1 and http://y/2');
+    expect(stripCredentials('mailto:someone@example.org')).toBe('mailto:someone@example.org');
+  });
+});
