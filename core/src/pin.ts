@@ -2,7 +2,7 @@
 // the lockfile's own checksum semantics.
 
 import type { Converter, ConvertContext } from './converter.ts';
-import { HashMismatchError } from './errors.ts';
+import { HashMismatchError, Lock2nixError } from './errors.ts';
 import type { FetchedFile } from './fetch/types.ts';
 import { hexToSri } from './hash/encode.ts';
 import type { Artifact, HashAlgo, Pin, PinnedArtifact, StatedHash } from './model.ts';
@@ -72,7 +72,7 @@ async function pinTree(a: Artifact, ctx: ConvertContext): Promise<Pin | undefine
 export async function pinAll(artifacts: Artifact[], conv: Converter, ctx: ConvertContext): Promise<PinnedArtifact[]> {
   let done = 0;
   const total = artifacts.length;
-  return Promise.all(
+  const settled = await Promise.allSettled(
     artifacts.map(async (a): Promise<PinnedArtifact> => {
       // a pin an earlier run verified for the same download (ctx.reusePin, optional) saves the fetch
       let pin: Pin | undefined = a.fetch.type !== 'none' ? ctx.reusePin?.(a) : undefined;
@@ -82,4 +82,19 @@ export async function pinAll(artifacts: Artifact[], conv: Converter, ctx: Conver
       return pin ? { ...a, pin } : { ...a };
     }),
   );
+  const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new PinError(failures);
+  return settled.map((r) => (r as PromiseFulfilledResult<PinnedArtifact>).value);
+}
+
+/** Several artifacts could not be pinned: every one is named, each with its own cause. */
+export class PinError extends Lock2nixError {
+  override name = 'PinError';
+  readonly errors: unknown[];
+  constructor(errors: unknown[]) {
+    const lines = errors.map((e) => `  - ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, '\n    ')}`);
+    super(`${errors.length} artifacts could not be pinned:\n${lines.join('\n')}`);
+    this.errors = errors;
+  }
 }
