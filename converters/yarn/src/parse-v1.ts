@@ -86,8 +86,35 @@ export function isV1(text: string): boolean {
   return /^# yarn lockfile v1\s*$/m.test(text) || !/^__metadata:/m.test(text);
 }
 
-export function parseV1(file: string, text: string): V1Lock {
-  if (/^"?__metadata"?:/m.test(text)) throw new LockfileError(file, undefined, 'this is a Berry lockfile, not a classic one');
+/**
+ * Yarn 1 writes every string on one line. @yarnpkg/lockfile's tokenizer, given a string (or a comment) that
+ * never ends, spins for many seconds and gigabytes before failing; so an unterminated string is refused
+ * here first, at its line, and the text is given a final newline.
+ */
+function checkStrings(file: string, text: string): void {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    let inString = false;
+    for (let j = 0; j < l.length; j++) {
+      const c = l[j];
+      if (inString) {
+        if (c === '\\') j++;
+        else if (c === '"') inString = false;
+      } else if (c === '#') {
+        break;
+      } else if (c === '"') {
+        inString = true;
+      }
+    }
+    if (inString) throw new LockfileError(file, i + 1, 'not a valid yarn.lock v1: a string is not closed on its line');
+  }
+}
+
+export function parseV1(file: string, raw: string): V1Lock {
+  if (/^"?__metadata"?:/m.test(raw)) throw new LockfileError(file, undefined, 'this is a Berry lockfile, not a classic one');
+  checkStrings(file, raw);
+  const text = raw.endsWith('\n') ? raw : `${raw}\n`;
   const keys = keyLines(text);
   const parsed = tryParse(text, file);
   if (!parsed.ok) throw new LockfileError(file, failingLine(text, file, keys), `not a valid yarn.lock v1: ${parsed.message}`);

@@ -193,3 +193,13 @@ test('verification uses the libzip builds the core builder downloads', async () 
   expect(libzipFor('8')).toBe(LIBZIP_YARN3);
   expect(libzipFor('5')).toBeUndefined();
 });
+
+describe('v1 strings that never close', () => {
+  test('an unterminated string is refused at its line, at once', async () => {
+    const { parseV1 } = await import('../src/parse-v1.ts');
+    const text = '# yarn lockfile v1\n\n\n"a@^1.0.0":\n  version "1.0.0\n  resolved "https://r.example/a.tgz"\n';
+    expect(() => parseV1('/p/yarn.lock', text)).toThrow(/yarn\.lock:5: not a valid yarn\.lock v1: a string is not closed on its line/);
+    // escaped quotes and quotes inside comments are fine
+    expect(() => parseV1('/p/yarn.lock', '# yarn lockfile v1 "x\n\n"a@^1":\n  version "1.0.0\\"x"\n  resolved "https://r.example/a.tgz"\n')).not.toThrow();
+  });
+});
