@@ -34,7 +34,7 @@ export function parse(file: string, text: string): ParsedLock<PoetryLock> {
   if (lockVersion === undefined) {
     if (isTable(meta.files)) lockVersion = '1.0';
     else if (isTable(meta.hashes)) throw err(metadataLine, 'a Poetry 0.12 lockfile ([metadata.hashes] without file names) cannot be converted: run `poetry lock` with a current Poetry to rewrite it');
-    else throw err(metadataLine, 'no metadata.lock-version: is this a poetry.lock?');
+    else throw err(metadataLine ?? 1, metadataLine === undefined ? 'no [metadata] table with a lock-version: is this a poetry.lock?' : 'no metadata.lock-version: is this a poetry.lock?');
   }
   if (typeof lockVersion !== 'string' || !/^\d+\.\d+$/.test(lockVersion)) throw err(metadataLine, `metadata.lock-version ${JSON.stringify(lockVersion)} is not a version`);
   const major = Number(lockVersion.split('.')[0]);

@@ -53,18 +53,40 @@ function tryParse(text: string, file: string): { ok: true; result: ReturnType<ty
   }
 }
 
-/** The first block whose text makes the parser fail (binary search over block boundaries). */
+/**
+ * The first line whose text makes the parser fail: a binary search over block boundaries finds the block, then
+ * one over the block's lines (a block cut short after any line still parses, the grammar being line-based).
+ */
 function failingLine(text: string, file: string, keys: { line: number; offset: number }[]): number | undefined {
-  if (keys.length === 0) return undefined;
-  let lo = 0; // blocks [0, lo) parse fine
-  let hi = keys.length; // blocks [0, hi] fail (hi = all)
-  if (!tryParse(text.slice(0, keys[0]!.offset), file).ok) return 1;
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const prefixOk = (lines: number) => tryParse(text.slice(0, lineStarts[Math.min(lines, lineStarts.length - 1)]!), file).ok;
+  // first line of the failing block, and the line before the next block
+  let from = 1;
+  let to = lineStarts.length - 1;
+  if (keys.length > 0 && prefixOk(keys[0]!.line - 1)) {
+    let lo = 0; // blocks [0, lo) parse fine
+    let hi = keys.length;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (prefixOk(keys[mid]!.line - 1)) lo = mid;
+      else hi = mid;
+    }
+    from = keys[lo]!.line;
+    to = hi < keys.length ? keys[hi]!.line - 1 : to;
+  } else if (keys.length > 0) {
+    to = keys[0]!.line - 1;
+  }
+  // the smallest L in [from, to] such that lines 1..L fail
+  let lo = from - 1; // lines 1..lo parse
+  let hi = to;
+  if (prefixOk(hi)) return from;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
-    if (tryParse(text.slice(0, keys[mid]!.offset), file).ok) lo = mid;
+    if (prefixOk(mid)) lo = mid;
     else hi = mid;
   }
-  return keys[lo]!.line;
+  return hi;
 }
 
 function str(file: string, line: number, field: string, v: LockValue | undefined): string | undefined {
@@ -117,7 +139,11 @@ export function parseV1(file: string, raw: string): V1Lock {
   const text = raw.endsWith('\n') ? raw : `${raw}\n`;
   const keys = keyLines(text);
   const parsed = tryParse(text, file);
-  if (!parsed.ok) throw new LockfileError(file, failingLine(text, file, keys), `not a valid yarn.lock v1: ${parsed.message}`);
+  if (!parsed.ok) {
+    // the library's own line numbers skip blank lines, so the place is found by parsing prefixes instead
+    const reason = parsed.message.replace(/ \d+:\d+ in .*$/s, '').replace(/^Unknown token: \{[^}]*\}/, 'unexpected token');
+    throw new LockfileError(file, failingLine(text, file, keys), `not a valid yarn.lock v1: ${reason}`);
+  }
   if (parsed.result.type === 'conflict') {
     const at = /^<{7}/m.exec(text);
     throw new LockfileError(file, at ? text.slice(0, at.index).split('\n').length : undefined, 'unresolved merge conflict; run `yarn install` to fix the lockfile first');

@@ -99,7 +99,8 @@ describe('classic entries', () => {
     expect(byName.l!.fetch.type).toBe('none');
   });
   test('bad input names the line', () => {
-    expect(lineOf(() => yarnConverter.parse('/p/yarn.lock', `${V1}a@^1:\n  version "1.0.0"\n\nb@^1:\n  version "1"\n     bad: [\n`))).toBe(8);
+    // the broken line itself (line 10, `bad: [`), not the first line of its entry
+    expect(lineOf(() => yarnConverter.parse('/p/yarn.lock', `${V1}a@^1:\n  version "1.0.0"\n\nb@^1:\n  version "1"\n     bad: [\n`))).toBe(10);
     expect(lineOf(() => yarnConverter.parse('/p/yarn.lock', `${V1}a@^1:\n  resolved "https://r.example/a.tgz"\n`))).toBe(5);
   });
 });
