@@ -11,12 +11,11 @@ import {
   LockfileError,
   StaleOutputError,
   UsageError,
-  createPrefetcher,
   type Ecosystem,
 } from '@lock2nix/core';
 import { runProject } from './project.ts';
 import { hashCommand, prefetchCommand } from './utilities.ts';
-import { makeReporter } from './terminal.ts';
+import { fetchSetup } from './flags.ts';
 
 /** Documented exit codes (README, `--help`). */
 export const EXIT = {
@@ -131,20 +130,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (eco !== undefined && !(ECOSYSTEMS as readonly string[]).includes(eco)) {
       throw new UsageError(`unknown command or ecosystem ${JSON.stringify(eco)} (one of: ${ECOSYSTEMS.join(', ')}, hash, prefetch)`);
     }
-    let concurrency: number | undefined;
-    if (o.concurrency !== undefined) {
-      concurrency = Number(o.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency takes a whole number from 1 to 256');
-    }
     const quiet = Boolean(o.quiet);
-    const reporter = makeReporter({ io, quiet, verbose });
-    const offline = Boolean(o.offline);
-    const prefetcher = createPrefetcher({
-      ...(concurrency ? { concurrency } : {}),
-      ...(o['cache-dir'] ? { cacheDir: resolve(io.cwd, o['cache-dir']) } : {}),
-      offline,
-      reporter,
-    });
+    const { reporter, prefetcher, offline } = fetchSetup(o, io);
     const outDir = resolve(io.cwd, o.out ?? 'lock2nix');
     try {
       const run = await runProject({

@@ -3,9 +3,9 @@
 
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createPrefetcher, UsageError, type Ecosystem } from '@lock2nix/core';
+import { UsageError, type Ecosystem } from '@lock2nix/core';
 import { EXIT, type Io } from '../main.ts';
-import { makeReporter } from '../terminal.ts';
+import { fetchSetup } from '../flags.ts';
 import { formatMarkdown, formatTable, toJson } from './format.ts';
 import { runUpdate } from './run.ts';
 
@@ -44,19 +44,7 @@ export async function updateCommand(args: string[], io: Io): Promise<number> {
   const o = p.values;
   if (o.help) return io.out(UPDATE_HELP), EXIT.ok;
   if (o.json && o.markdown) throw new UsageError('choose one of --json, --markdown');
-  let concurrency: number | undefined;
-  if (o.concurrency !== undefined) {
-    concurrency = Number(o.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency takes a whole number from 1 to 256');
-  }
-  const reporter = makeReporter({ io, quiet: Boolean(o.quiet), verbose: Boolean(o.verbose) });
-  const offline = Boolean(o.offline);
-  const prefetcher = createPrefetcher({
-    ...(concurrency ? { concurrency } : {}),
-    ...(o['cache-dir'] ? { cacheDir: resolve(io.cwd, o['cache-dir']) } : {}),
-    offline,
-    reporter,
-  });
+  const { reporter, prefetcher, offline } = fetchSetup(o, io);
   try {
     const { report } = await runUpdate({
       root: io.cwd,
