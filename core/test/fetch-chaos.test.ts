@@ -9,22 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type Fault, type FixtureServer } from '@lock2nix/fixtures';
+import { seededRandom, startServer, type Fault, type FixtureServer } from '@lock2nix/fixtures';
 import { CollectingReporter, FetchError, HashMismatchError, createPrefetcher } from '../src/index.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-/** a small deterministic PRNG (mulberry32), so a failing mix can be replayed from its seed */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 let server: FixtureServer;
 let dir: string;

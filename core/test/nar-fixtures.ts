@@ -3,17 +3,10 @@
 import { chmod, link, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** A small seeded PRNG (mulberry32), so a failing tree can be made again from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@lock2nix/fixtures';
+
+/** A small seeded PRNG, so that a failing tree can be made again from its seed. */
+export const rng = seededRandom;
 
 /**
  * Name pieces chosen so that UTF-8 byte order differs from UTF-16 and locale order: U+FFFD sorts before
