@@ -2,7 +2,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -98,23 +99,97 @@ describe('tree cache', () => {
 });
 
 describe('partial downloads', () => {
+  const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  const b64 = (s: string) => Buffer.from(s).toString('base64url');
+
   test("a dead process's partial is claimed by one run only; a live process's is left alone", async () => {
     const url = 'http://x/big';
-    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const dead = deadPid();
+    const h = createHash('sha256').update(url).digest('hex');
+    const base = join(root, 'partial');
+    await mkdir(base, { recursive: true });
+    await writeFile(join(base, `${dead}-aa.${h}.1000.${b64('"e"')}`), 'x'.repeat(100));
+    const live = `${process.ppid}-bb.${h}.1000.${b64('"e"')}`;
+    await writeFile(join(base, live), 'y');
+    const [a, b] = await Promise.all([cache.claimPartial(url), new DownloadCache(root).claimPartial(url)]);
+    const won = [a, b].filter(Boolean);
+    expect(won).toHaveLength(1);
+    expect(won[0]).toMatchObject({ bytes: 100, meta: { url, validator: '"e"', total: 1000 } });
+    expect((await readdir(base)).sort()).toEqual([live, won[0]!.data.split('/').at(-1)].sort());
+    expect(await cache.claimPartial('http://x/other')).toBeUndefined();
+    await cache.discard(won[0]!.data);
+    expect(await readdir(base)).toEqual([live]);
+  });
+
+  test('a new partial is named after its URL, size and validator; one without data or a week old is swept', async () => {
+    const url = 'http://x/p';
+    const p = await cache.partialPath(url, { validator: 'W/"odd.name/ü"', total: 5000 });
+    expect(p).toBeDefined();
+    await writeFile(p!, 'z'.repeat(10));
+    expect(await cache.partialPath(url, { validator: 'x'.repeat(300), total: 5000 })).toBeUndefined();
+    // the same file, left by a dead process: another run resumes it with the validator it was written with
+    const dead = deadPid();
+    const left = join(root, 'partial', p!.split('/').at(-1)!.replace(/^\d+-/, `${dead}-`));
+    await rename(p!, left);
+    const other = new DownloadCache(root);
+    expect(await other.claimPartial(url)).toMatchObject({ bytes: 10, meta: { url, validator: 'W/"odd.name/ü"', total: 5000 } });
+    const h = createHash('sha256').update('http://x/q').digest('hex');
+    const empty = join(root, 'partial', `${dead}-cc.${h}.10.${b64('e')}`);
+    const old = join(root, 'partial', `${dead}-dd.${h}.10.${b64('e')}`);
+    const kept = join(root, 'partial', `${dead}-ee.${h}.10.${b64('e')}`);
+    await writeFile(empty, '');
+    await writeFile(old, 'abc');
+    await utimes(old, new Date(Date.now() - 8 * 24 * 3600 * 1000), new Date(Date.now() - 8 * 24 * 3600 * 1000));
+    await writeFile(kept, 'abc');
+    await new DownloadCache(root).sweep();
+    expect(existsSync(empty)).toBe(false);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(kept)).toBe(true);
+  });
+
+  test("the older layout (partial/ab/<url>/<pid>-<random>/{data,meta.json}) is never resumed, and a dead run's empty folder is swept", async () => {
+    const url = 'http://x/older';
+    const dead = deadPid();
     const h = createHash('sha256').update(url).digest('hex');
     const base = join(root, 'partial', h.slice(0, 2), h);
     await mkdir(join(base, `${dead}-aa`), { recursive: true });
     await writeFile(join(base, `${dead}-aa`, 'data'), 'x'.repeat(100));
     await writeFile(join(base, `${dead}-aa`, 'meta.json'), JSON.stringify({ url, validator: '"e"', total: 1000 }));
-    await mkdir(join(base, `${process.ppid}-bb`), { recursive: true });
-    await writeFile(join(base, `${process.ppid}-bb`, 'data'), 'y');
-    await writeFile(join(base, `${process.ppid}-bb`, 'meta.json'), JSON.stringify({ url, validator: '"e"', total: 1000 }));
-    const [a, b] = await Promise.all([cache.claimPartial(url), new DownloadCache(root).claimPartial(url)]);
-    const won = [a, b].filter(Boolean);
-    expect(won).toHaveLength(1);
-    expect(won[0]).toMatchObject({ bytes: 100, meta: { validator: '"e"', total: 1000 } });
-    expect((await readdir(base)).sort()).toEqual([`${process.ppid}-bb`, won[0]!.data.split('/').at(-2)].sort());
-    await cache.discard(won[0]!.data);
-    expect(await readdir(base)).toEqual([`${process.ppid}-bb`]);
+    await mkdir(join(base, `${dead}-bb`), { recursive: true });
+    expect(await cache.claimPartial(url)).toBeUndefined();
+    await cache.sweep();
+    expect(await readdir(base)).toEqual([`${dead}-aa`]);
+  });
+});
+
+describe('compatibility', () => {
+  test('index entries written by the older layout are read; one naming another URL or garbage is a miss', async () => {
+    const body = 'older entry';
+    const d = Object.fromEntries((['sha1', 'sha256', 'sha512'] as const).map((a) => [a, createHash(a).update(body).digest('hex')])) as Record<'sha1' | 'sha256' | 'sha512', string>;
+    const blob = join(root, 'blobs', 'sha256', d.sha256.slice(0, 2), d.sha256);
+    await mkdir(join(blob, '..'), { recursive: true });
+    await writeFile(blob, body);
+    const url = 'http://x/older';
+    const h = createHash('sha256').update(url).digest('hex');
+    await mkdir(join(root, 'index', 'url', h.slice(0, 2)), { recursive: true });
+    await writeFile(join(root, 'index', 'url', h.slice(0, 2), h), JSON.stringify({ url, sha256: d.sha256, size: body.length }));
+    await mkdir(join(root, 'index', 'sha512', d.sha512.slice(0, 2)), { recursive: true });
+    await writeFile(join(root, 'index', 'sha512', d.sha512.slice(0, 2), d.sha512), d.sha256);
+    expect((await cache.lookupUrl(url))?.digests).toEqual(d);
+    expect((await cache.lookupDigest('sha512', d.sha512))?.path).toBe(blob);
+    expect(await cache.lookupDigest('sha1', d.sha1)).toBeUndefined();
+    expect(await cache.lookupDigest('sha1', '../../x')).toBeUndefined();
+    // a URL entry that names another URL (or is not an object) is not trusted
+    await writeFile(join(root, 'index', 'url', h.slice(0, 2), h), JSON.stringify({ url: 'http://x/else', sha256: d.sha256, size: 1 }));
+    expect(await cache.lookupUrl(url)).toBeUndefined();
+    await writeFile(join(root, 'index', 'url', h.slice(0, 2), h), 'null');
+    expect(await cache.lookupUrl(url)).toBeUndefined();
+    // committing the same bytes again adds the missing entries, keeps the good one, repairs a broken one
+    await writeFile(join(root, 'index', 'sha512', d.sha512.slice(0, 2), d.sha512), 'garbage');
+    await put(body, url);
+    expect((await cache.lookupDigest('sha1', d.sha1))?.path).toBe(blob);
+    expect((await readFile(join(root, 'index', 'sha512', d.sha512.slice(0, 2), d.sha512), 'utf8')).trim()).toBe(d.sha256);
+    expect(JSON.parse(await readFile(join(root, 'index', 'url', h.slice(0, 2), h), 'utf8'))).toEqual({ url, sha256: d.sha256, size: body.length, sha1: d.sha1, sha512: d.sha512 });
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
   });
 });

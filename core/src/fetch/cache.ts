@@ -1,24 +1,28 @@
 // The content-addressed download cache.
 //
 //   blobs/sha256/ab/<sha256>        verified file bytes, named by their sha256
-//   index/url/ab/<sha256(url)>      JSON { url, sha256, size }: which blob a URL served last
-//   index/sha1|sha512/ab/<hex>      the sha256 of the blob that has this digest (lets an expected digest hit)
+//   index/url/ab/<sha256(url)>      JSON { url, sha256, size, sha1, sha512 }: which blob a URL served last (older
+//                                   versions wrote { url, sha256, size }; both are read, only sha256 is trusted)
+//   index/sha1|sha512/ab/<hex>      the sha256 of the blob that has this digest (lets an expected digest hit);
+//                                   both are hard links of one file, and an existing entry is kept
 //   trees/ab/<key>/{tree,meta.json} an unpacked tree (git checkout, archive) and its NAR hash
 //   tmp/                            work in progress: <pid>-<random>; never read as an entry
-//   partial/ab/<sha256(url)>/<pid>-<random>/{data,meta.json}
+//   partial/<pid>-<random>.<sha256(url)>.<total>.<base64url(validator)>
 //                                   a download in progress that a later run may resume with Range (only for
-//                                   requests with an expected digest, which verifies the joined bytes)
+//                                   requests with an expected digest, which verifies the joined bytes); the name
+//                                   says what If-Range needs, so it is one file. (Older versions used
+//                                   partial/ab/<sha256(url)>/<pid>-<random>/{data,meta.json}: never resumed, swept.)
 //
-// Every entry appears by rename(2) of a complete temp file or folder (atomic on one filesystem), so a killed run
-// leaves only tmp/ garbage, which a later run sweeps once its owner process is gone. Concurrent processes may
-// download the same thing; the last rename wins and both results are identical. Entries are re-verified on read.
+// Every entry appears by rename(2) or link(2) of a complete temp file or folder (atomic on one filesystem), so a
+// killed run leaves only tmp/ and partial/ files, which a later run resumes or sweeps once their owner process is
+// gone. Concurrent processes may download the same thing; the last rename wins and both results are identical.
+// Entries are re-verified on read. Shard folders are created once per process (remembered in memory); the small
+// index files are read and written with synchronous calls, which cost less than a trip through libuv's threadpool.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { HashAlgo } from '../model.ts';
 
 export const ALGOS: HashAlgo[] = ['sha1', 'sha256', 'sha512'];
@@ -36,26 +40,45 @@ export interface BlobInfo {
   digests: Digests;
 }
 
-/** A writable that feeds every algorithm at once and counts bytes. */
-export class MultiHasher extends Writable {
-  private readonly hashes = ALGOS.map((a) => createHash(a));
+/** Feeds every algorithm at once and counts bytes; `update` takes each chunk as it is (no copy). */
+export class MultiHasher {
+  private readonly sha1 = createHash('sha1');
+  private readonly sha256 = createHash('sha256');
+  private readonly sha512 = createHash('sha512');
   size = 0;
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.update(chunk);
-    cb();
-  }
   update(chunk: Uint8Array): void {
     this.size += chunk.length;
-    for (const h of this.hashes) h.update(chunk);
+    this.sha1.update(chunk);
+    this.sha256.update(chunk);
+    this.sha512.update(chunk);
   }
   digests(): Digests {
-    return Object.fromEntries(ALGOS.map((a, i) => [a, this.hashes[i]!.digest('hex')])) as Digests;
+    return { sha1: this.sha1.digest('hex'), sha256: this.sha256.digest('hex'), sha512: this.sha512.digest('hex') };
+  }
+}
+
+const READ_CHUNK = 256 * 1024;
+
+/** Feed the first `end` bytes of a file (all of it by default) into `h`, read through one reused buffer. */
+export async function feedFile(path: string, h: MultiHasher, end = Infinity): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    let pos = 0;
+    while (pos < end) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(READ_CHUNK, end - pos), pos);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+  } finally {
+    await fh.close();
   }
 }
 
 export async function hashFile(path: string): Promise<{ size: number; digests: Digests }> {
   const h = new MultiHasher();
-  await pipeline(createReadStream(path), h);
+  await feedFile(path, h);
   return { size: h.size, digests: h.digests() };
 }
 
@@ -69,10 +92,23 @@ function isAlive(pid: number): boolean {
 }
 
 const sha256hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
+const HEX64 = /^[0-9a-f]{64}$/;
+/** partial/<pid>-<random>.<sha256(url)>.<total>.<base64url(validator)> */
+const PARTIAL_NAME = /^(\d+)-([0-9a-z]+)\.([0-9a-f]{64})\.(\d+)\.([A-Za-z0-9_-]+)$/;
+/** the longest file name most filesystems take */
+const NAME_MAX = 255;
 
 export class DownloadCache {
   readonly root: string;
   private swept = false;
+  /** folders known to exist (created or seen by this process) */
+  private readonly dirs = new Set<string>();
+  /** unique per process: the pid plus a random part (pids are reused), then a counter */
+  private readonly prefix = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  private counter = 0;
+  /** the resumable partial downloads left by other processes, by sha256(url); listed once, on first use */
+  private leftovers: Map<string, string[]> | undefined;
 
   constructor(root: string) {
     this.root = root;
@@ -96,82 +132,122 @@ export class DownloadCache {
     return join(this.root, 'trees', h.slice(0, 2), h);
   }
 
+  private uniqueName(): string {
+    return `${this.prefix}${(this.counter++).toString(36)}`;
+  }
+
+  private ensureDir(dir: string): void {
+    if (this.dirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.dirs.add(dir);
+  }
+
+  /** Run `op` (a rename, link or create into `dir`); when `dir` vanished under us, create it and run it again. */
+  private into<T>(dir: string, op: () => T): T {
+    this.ensureDir(dir);
+    try {
+      return op();
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw e;
+      this.dirs.delete(dir);
+      this.ensureDir(dir);
+      return op();
+    }
+  }
+
   /** A fresh temp path under tmp/ (file or folder), named after this process so a sweep knows its owner. */
   async tempPath(suffix = ''): Promise<string> {
     const dir = join(this.root, 'tmp');
-    await mkdir(dir, { recursive: true });
+    this.ensureDir(dir);
     if (!this.swept) {
       this.swept = true;
       await this.sweep();
     }
-    return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}${suffix}`);
-  }
-
-  private partialRoot(url: string): string {
-    const h = sha256hex(url);
-    return join(this.root, 'partial', h.slice(0, 2), h);
-  }
-
-  /** A fresh folder for a resumable download of `url`; the body goes to `<dir>/data`. */
-  async newPartial(url: string): Promise<string> {
-    const dir = join(this.partialRoot(url), `${process.pid}-${randomBytes(8).toString('hex')}`);
-    await mkdir(dir, { recursive: true });
-    return join(dir, 'data');
-  }
-
-  /** Record what a later run needs to resume a partial download (written once the response headers are known). */
-  async describePartial(data: string, meta: PartialMeta): Promise<void> {
-    await writeFile(join(data, '..', 'meta.json'), JSON.stringify(meta));
+    return join(dir, `${this.uniqueName()}${suffix}`);
   }
 
   /**
-   * Take over a partial download of `url` left by a process that is gone: the folder is renamed to this
+   * Where to stream a download of `url` that a later run may resume (the server named the version with
+   * `validator` and the size `total`); undefined when the name would be too long (then use tempPath()).
+   */
+  async partialPath(url: string, meta: { validator: string; total: number }): Promise<string | undefined> {
+    const name = `${this.uniqueName()}.${sha256hex(url)}.${meta.total}.${Buffer.from(meta.validator).toString('base64url')}`;
+    if (Buffer.byteLength(name) > NAME_MAX || !Number.isSafeInteger(meta.total) || meta.total <= 0 || meta.validator === '') return undefined;
+    await this.tempPath(); // the first call sweeps what dead runs left
+    const dir = join(this.root, 'partial');
+    this.ensureDir(dir);
+    return join(dir, name);
+  }
+
+  /** The partial downloads in partial/ by sha256(url) (those of live processes and this one included; checked at claim). */
+  private listLeftovers(): Map<string, string[]> {
+    if (this.leftovers) return this.leftovers;
+    const map = new Map<string, string[]>();
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(this.root, 'partial'));
+    } catch {
+      // none
+    }
+    for (const n of names) {
+      const m = PARTIAL_NAME.exec(n);
+      if (!m) continue;
+      const list = map.get(m[3]!) ?? [];
+      list.push(n);
+      map.set(m[3]!, list);
+    }
+    this.leftovers = map;
+    return map;
+  }
+
+  /**
+   * Take over a partial download of `url` left by a process that is gone: the file is renamed to this
    * process's name first (atomic, so only one claimant wins). Returns its data path, size and metadata.
    */
   async claimPartial(url: string): Promise<{ data: string; bytes: number; meta: PartialMeta } | undefined> {
-    const root = this.partialRoot(url);
-    let names: string[];
-    try {
-      names = await readdir(root);
-    } catch {
-      return undefined;
-    }
+    const h = sha256hex(url);
+    const map = this.listLeftovers();
+    const names = map.get(h);
+    if (!names) return undefined;
+    map.delete(h);
+    const dir = join(this.root, 'partial');
     for (const n of names) {
-      const pid = Number(n.split('-')[0]);
-      if (pid === process.pid || (Number.isInteger(pid) && pid > 0 && isAlive(pid))) continue;
-      const mine = join(root, `${process.pid}-${randomBytes(8).toString('hex')}`);
+      const m = PARTIAL_NAME.exec(n)!;
+      const pid = Number(m[1]);
+      if (pid === process.pid || isAlive(pid)) continue;
+      const mine = join(dir, `${this.uniqueName()}.${m[3]}.${m[4]}.${m[5]}`);
       try {
-        await rename(join(root, n), mine);
+        renameSync(join(dir, n), mine);
       } catch {
         continue; // someone else claimed it
       }
+      const total = Number(m[4]);
+      const validator = Buffer.from(m[5]!, 'base64url').toString();
+      let bytes = 0;
       try {
-        const meta = JSON.parse(await readFile(join(mine, 'meta.json'), 'utf8')) as PartialMeta;
-        const bytes = (await stat(join(mine, 'data'))).size;
-        if (meta.url === url && typeof meta.validator === 'string' && Number.isInteger(meta.total) && bytes > 0 && bytes < meta.total) {
-          return { data: join(mine, 'data'), bytes, meta };
-        }
+        bytes = statSync(mine).size;
       } catch {
-        // no metadata: the run died before the headers came
+        continue;
       }
-      await rm(mine, { recursive: true, force: true });
+      if (bytes > 0 && bytes < total && Number.isSafeInteger(total)) return { data: mine, bytes, meta: { url, validator, total } };
+      rmSync(mine, { force: true });
     }
     return undefined;
   }
 
-  /** Remove a temp file, and its partial folder when it is a partial download's data. */
+  /** Remove a temp file or a partial download. */
   async discard(path: string): Promise<void> {
-    if (path.startsWith(join(this.root, 'partial')) && path.endsWith('/data')) {
-      await rm(join(path, '..'), { recursive: true, force: true });
-      await rmdir(join(path, '..', '..')).catch(() => undefined); // the URL's folder, when now empty
-    } else {
-      await rm(path, { force: true });
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      if (code(e) === 'ENOENT') return;
+      await rm(path, { recursive: true, force: true });
     }
   }
 
   /**
-   * Remove temp files of processes that are gone (a killed run), their partial-download folders that hold no
-   * data, and partial downloads nobody resumed within a week.
+   * Remove temp files of processes that are gone (a killed run), their partial downloads that hold no data,
+   * and partial downloads nobody resumed within a week.
    */
   async sweep(): Promise<void> {
     await this.sweepPartials(7 * 24 * 3600 * 1000);
@@ -195,58 +271,112 @@ export class DownloadCache {
   async sweepPartials(maxAgeMs: number): Promise<void> {
     const top = join(this.root, 'partial');
     const now = Date.now();
+    const dead = (n: string) => {
+      const pid = Number(n.split('-')[0]);
+      return !(pid === process.pid || (Number.isInteger(pid) && pid > 0 && isAlive(pid)));
+    };
     for (const a of await readdir(top).catch(() => [] as string[])) {
-      for (const u of await readdir(join(top, a)).catch(() => [] as string[])) {
-        for (const n of await readdir(join(top, a, u)).catch(() => [] as string[])) {
-          const pid = Number(n.split('-')[0]);
-          if (pid === process.pid || (Number.isInteger(pid) && pid > 0 && isAlive(pid))) continue;
-          const p = join(top, a, u, n);
-          const st = await stat(p).catch(() => undefined);
-          // a dead run's folder without data (killed after its body moved into the cache, or before the
-          // body began) has nothing to resume: remove it now; one with data waits to be resumed
-          const hasData = await stat(join(p, 'data')).then(() => true, () => false);
-          if (st && (!hasData || now - st.mtimeMs > maxAgeMs)) await rm(p, { recursive: true, force: true }).catch(() => undefined);
-        }
-        await rmdir(join(top, a, u)).catch(() => undefined);
+      const p = join(top, a);
+      if (PARTIAL_NAME.test(a)) {
+        if (!dead(a)) continue;
+        const st = await stat(p).catch(() => undefined);
+        // a dead run's file without data has nothing to resume: remove it now; one with data waits to be resumed
+        if (st && (st.size === 0 || now - st.mtimeMs > maxAgeMs)) await rm(p, { force: true }).catch(() => undefined);
+        continue;
       }
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      // the older layout, partial/ab/<sha256(url)>/<pid>-<random>/{data,meta.json}: never resumed by this
+      // version; a dead run's folder goes when it holds no data or is a week old (an older version may resume it)
+      for (const u of await readdir(p).catch(() => [] as string[])) {
+        for (const n of await readdir(join(p, u)).catch(() => [] as string[])) {
+          if (!dead(n)) continue;
+          const q = join(p, u, n);
+          const st = await stat(q).catch(() => undefined);
+          const hasData = await stat(join(q, 'data')).then(() => true, () => false);
+          if (st && (!hasData || now - st.mtimeMs > maxAgeMs)) await rm(q, { recursive: true, force: true }).catch(() => undefined);
+        }
+        await rmdir(join(p, u)).catch(() => undefined);
+      }
+      await rmdir(p).catch(() => undefined);
     }
+  }
+
+  /** Write small text as a complete new file under tmp/ (synchronously: a few bytes). */
+  private writeTemp(text: string): string {
+    const dir = join(this.root, 'tmp');
+    const tmp = join(dir, `${this.uniqueName()}.rec`);
+    const fd = this.into(dir, () => openSync(tmp, 'wx'));
+    try {
+      const b = Buffer.from(text);
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+    } catch (e) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    closeSync(fd);
+    return tmp;
   }
 
   /** Write small text atomically (temp + rename). */
   async writeAtomic(path: string, text: string): Promise<void> {
-    await mkdir(join(path, '..'), { recursive: true });
-    const tmp = await this.tempPath('.json');
-    await writeFile(tmp, text);
-    await rename(tmp, path);
+    this.writeAtomicSync(path, text);
+  }
+
+  private writeAtomicSync(path: string, text: string): void {
+    const tmp = this.writeTemp(text);
+    try {
+      this.into(dirname(path), () => renameSync(tmp, path));
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
   }
 
   /** Move a verified temp file into place as the blob for its sha256, and index it. */
   async commitBlob(tmp: string, info: { size: number; digests: Digests }, url: string | undefined): Promise<BlobInfo> {
     const path = this.blobPath(info.digests.sha256);
-    await mkdir(join(path, '..'), { recursive: true });
-    await rename(tmp, path);
-    await this.index(info, url);
+    this.into(dirname(path), () => renameSync(tmp, path));
+    this.index(info, url);
     return { path, ...info };
   }
 
-  private async index(info: { size: number; digests: Digests }, url: string | undefined): Promise<void> {
-    if (url !== undefined) await this.writeAtomic(this.urlIndex(url), JSON.stringify({ url, sha256: info.digests.sha256, size: info.size }));
-    for (const algo of ['sha1', 'sha512'] as const) {
-      const p = this.digestIndex(algo, info.digests[algo]);
-      const exists = await stat(p).then(() => true, () => false);
-      if (!exists) await this.writeAtomic(p, info.digests.sha256);
+  private index(info: { size: number; digests: Digests }, url: string | undefined): void {
+    const { sha1, sha256, sha512 } = info.digests;
+    // one file holding the sha256, hard-linked as both digest entries; an entry already there is kept when it
+    // names the same blob, replaced when it does not parse
+    const tmp = this.writeTemp(sha256);
+    try {
+      for (const [algo, hex] of [['sha1', sha1], ['sha512', sha512]] as const) {
+        const p = this.digestIndex(algo, hex);
+        try {
+          this.into(dirname(p), () => linkSync(tmp, p));
+        } catch (e) {
+          if (code(e) !== 'EEXIST') throw e;
+          let theirs = '';
+          try {
+            theirs = readFileSync(p, 'utf8').trim();
+          } catch {
+            // vanished or unreadable: written anew below
+          }
+          if (!HEX64.test(theirs)) this.writeAtomicSync(p, sha256);
+        }
+      }
+    } finally {
+      rmSync(tmp, { force: true });
     }
+    if (url !== undefined) this.writeAtomicSync(this.urlIndex(url), JSON.stringify({ url, sha256, size: info.size, sha1, sha512 }));
   }
 
   /** Read a blob, re-verifying its bytes; a corrupt blob is removed and reported as a miss. */
   async readBlob(sha256: string): Promise<BlobInfo | undefined> {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    if (!HEX64.test(sha256)) return undefined;
     const path = this.blobPath(sha256);
     let info: { size: number; digests: Digests };
     try {
       info = await hashFile(path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (code(e) === 'ENOENT') return undefined;
       throw e;
     }
     if (info.digests.sha256 !== sha256) {
@@ -267,28 +397,37 @@ export class DownloadCache {
     await rm(tmp, { recursive: true, force: true });
   }
 
-  /** The blob a URL served last, if still present and intact. */
-  async lookupUrl(url: string): Promise<BlobInfo | undefined> {
-    let sha256: string;
+  /** A small index file's text, or undefined when it is missing or unreadable. */
+  private readIndex(path: string): string | undefined {
     try {
-      sha256 = (JSON.parse(await readFile(this.urlIndex(url), 'utf8')) as { sha256: string }).sha256;
+      return readFileSync(path, 'utf8');
     } catch {
       return undefined;
     }
-    return this.readBlob(sha256);
+  }
+
+  /** The blob a URL served last, if still present and intact. */
+  async lookupUrl(url: string): Promise<BlobInfo | undefined> {
+    const text = this.readIndex(this.urlIndex(url));
+    if (text === undefined) return undefined;
+    let rec: { url?: unknown; sha256?: unknown };
+    try {
+      rec = JSON.parse(text) as typeof rec;
+    } catch {
+      return undefined;
+    }
+    if (typeof rec !== 'object' || rec === null || typeof rec.sha256 !== 'string' || (rec.url !== undefined && rec.url !== url)) return undefined;
+    return this.readBlob(rec.sha256);
   }
 
   /** The blob with this digest, if present and intact. */
   async lookupDigest(algo: HashAlgo, hex: string): Promise<BlobInfo | undefined> {
     hex = hex.toLowerCase();
     if (algo === 'sha256') return this.readBlob(hex);
-    let sha256: string;
-    try {
-      sha256 = (await readFile(this.digestIndex(algo, hex), 'utf8')).trim();
-    } catch {
-      return undefined;
-    }
-    const b = await this.readBlob(sha256);
+    if (!/^[0-9a-f]+$/.test(hex)) return undefined;
+    const text = this.readIndex(this.digestIndex(algo, hex));
+    if (text === undefined) return undefined;
+    const b = await this.readBlob(text.trim());
     return b && b.digests[algo] === hex ? b : undefined;
   }
 }

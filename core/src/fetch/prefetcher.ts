@@ -3,18 +3,17 @@
 // that honour Retry-After, hashes streamed while the body goes to a temp file, and a content-addressed cache
 // (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
 
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { FetchError, HashMismatchError, Lock2nixError, UsageError } from '../errors.ts';
 import { hexToSri } from '../hash/encode.ts';
 import { silentReporter, type Reporter } from '../report.ts';
-import { DownloadCache, MultiHasher, type BlobInfo } from './cache.ts';
+import { DownloadCache, MultiHasher, feedFile, type BlobInfo } from './cache.ts';
 import { defaultNetrcPath, loadNetrc, netrcLookup, type NetrcEntry } from './netrc.ts';
 import { backoffDelay, parseRetryAfter, redactText, redactUrl, retryableError, retryableStatus, sleep } from './retry.ts';
 import type { FetchedFile, FetchedTree, FileRequest, GitRequest, Prefetcher, PrefetcherOptions, TextRequest, TextResponse } from './types.ts';
@@ -274,23 +273,25 @@ export class HttpPrefetcher implements Prefetcher {
     } else {
       await this.dropPartial(state);
     }
-    const tmp = append ? p!.tmp : req.expect ? await this.cache.newPartial(url) : await this.cache.tempPath();
+    const cl = header(res.headers, 'content-length');
+    const encoded = header(res.headers, 'content-encoding') !== undefined && header(res.headers, 'content-encoding') !== 'identity';
+    let tmp: string;
+    if (append) tmp = p!.tmp;
+    else {
+      // a download a later run may resume: only with an expected digest (which verifies the joined bytes), and
+      // when the server names the version and takes ranges
+      const validator = validatorOf(res.headers);
+      const resumable = req.expect && validator && cl !== undefined && !encoded && header(res.headers, 'accept-ranges') === 'bytes';
+      tmp = (resumable ? await this.cache.partialPath(url, { validator, total: Number(cl) }) : undefined) ?? (await this.cache.tempPath());
+    }
     state.partial = undefined;
     let keep = false;
     try {
       const hasher = new MultiHasher();
-      if (append) await pipeline(createReadStream(tmp, { start: 0, end: p!.bytes - 1 }), hasher);
+      if (append) await feedFile(tmp, hasher, p!.bytes);
       // opened before streaming, so the file exists (and the finally below removes it) whatever happens next
       const fh = await open(tmp, append ? 'r+' : 'wx');
       if (append) await fh.truncate(p!.bytes);
-      const cl = header(res.headers, 'content-length');
-      const encoded = header(res.headers, 'content-encoding') !== undefined && header(res.headers, 'content-encoding') !== 'identity';
-      if (!append && tmp.endsWith('/data')) {
-        const validator = validatorOf(res.headers);
-        if (validator && cl !== undefined && !encoded && header(res.headers, 'accept-ranges') === 'bytes') {
-          await this.cache.describePartial(tmp, { url, validator, total: Number(cl) });
-        }
-      }
       // sequential writes: when the body fails, the file holds exactly the bytes hashed so far
       try {
         try {
@@ -328,7 +329,9 @@ export class HttpPrefetcher implements Prefetcher {
       if (req.expect && info.digests[req.expect.algo] !== req.expect.hex.toLowerCase()) {
         throw new HashMismatchError(req.pkg, redactUrl(url), hexToSri(req.expect.algo, req.expect.hex), hexToSri(req.expect.algo, info.digests[req.expect.algo]));
       }
-      return await this.cache.commitBlob(tmp, info, url);
+      const blob = await this.cache.commitBlob(tmp, info, url);
+      keep = true; // moved into the cache: nothing left to remove
+      return blob;
     } finally {
       if (!keep) await this.cache.discard(tmp);
     }
