@@ -1,11 +1,16 @@
 // Printing data as Nix. Every string is escaped so that it evaluates back to exactly itself; attribute
 // sets are printed with sorted keys; the layout is fixed, so the same data gives byte-identical text.
+//
+// The printer appends small pieces to a buffer (`Out`) instead of building nested strings: the generated
+// data file can be tens of MB, and nested template strings made most of that again as garbage.
 
 import { Lock2nixError } from '../errors.ts';
 import { NixExpr, type NixData } from '../model.ts';
 
 const KEYWORDS = new Set(['if', 'then', 'else', 'assert', 'with', 'let', 'in', 'rec', 'inherit', 'or']);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+/** a string without these characters is printed between quotes as it is */
+const NEEDS_ESCAPE = /[\\"\n\r\t$]/;
 
 /** Refuse what a Nix string cannot hold: NUL bytes and lone UTF-16 surrogates (not encodable as UTF-8). */
 function checkEncodable(s: string): void {
@@ -13,10 +18,9 @@ function checkEncodable(s: string): void {
   if (!s.isWellFormed()) throw new Lock2nixError(`cannot put a lone UTF-16 surrogate into Nix: ${JSON.stringify(s.slice(0, 80))}`);
 }
 
-/** A double-quoted Nix string literal that evaluates to exactly `s`. */
-export function nixString(s: string): string {
-  checkEncodable(s);
-  let out = '"';
+/** The escaped body of a string literal, without the quotes (`s` has something to escape). */
+function escapeBody(s: string): string {
+  let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     switch (c) {
@@ -29,12 +33,22 @@ export function nixString(s: string): string {
       default: out += c;
     }
   }
-  return out + '"';
+  return out;
+}
+
+/** A double-quoted Nix string literal that evaluates to exactly `s`. */
+export function nixString(s: string): string {
+  checkEncodable(s);
+  return `"${NEEDS_ESCAPE.test(s) ? escapeBody(s) : s}"`;
+}
+
+function isBareName(name: string): boolean {
+  return IDENT.test(name) && !KEYWORDS.has(name);
 }
 
 /** An attribute name: bare when it is a plain identifier, quoted otherwise. */
 export function nixAttrName(name: string): string {
-  return IDENT.test(name) && !KEYWORDS.has(name) ? name : nixString(name);
+  return isBareName(name) ? name : nixString(name);
 }
 
 /** `throw "<message>"`: what an entry that could not be pinned evaluates to. */
@@ -42,33 +56,163 @@ export function nixThrow(message: string): NixExpr {
   return new NixExpr(`throw ${nixString(message)}`);
 }
 
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Sort keys by code point (stable across locales and runtimes). */
 export function sortedKeys(o: object): string[] {
-  return Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.keys(o).sort(byCodePoint);
+}
+
+/** The text being printed: pieces are joined in batches, so that neither many small strings nor one huge array stay alive. */
+class Out {
+  private batch: string[] = [];
+  private readonly done: string[] = [];
+  private readonly indents: string[];
+  /** applied to every string and attribute name before it is printed (see `printNixMapped`) */
+  readonly map: ((s: string) => string) | undefined;
+  constructor(indent: string, map: ((s: string) => string) | undefined) {
+    this.indents = [indent];
+    this.map = map;
+  }
+  add(s: string): void {
+    if (this.batch.push(s) >= 8192) this.flush();
+  }
+  /** the indentation `depth` levels below the starting one */
+  indent(depth: number): string {
+    return this.indents[depth] ?? (this.indents[depth] = this.indent(depth - 1) + '  ');
+  }
+  private flush(): void {
+    this.done.push(this.batch.join(''));
+    this.batch = [];
+  }
+  text(): string {
+    if (this.batch.length > 0) this.flush();
+    return this.done.length === 1 ? this.done[0]! : this.done.join('');
+  }
+}
+
+function addString(s: string, out: Out): void {
+  checkEncodable(s);
+  if (NEEDS_ESCAPE.test(s)) s = escapeBody(s);
+  out.add('"');
+  out.add(s);
+  out.add('"');
+}
+
+type Attrs = { [key: string]: NixData | undefined };
+
+/**
+ * With a `map`, an attribute set is printed as if it had been copied key by key into a fresh object literal
+ * (as `stripCredentialsDeep` does): names that map to the same one keep the last value, and a `__proto__`
+ * name sets the copy's prototype instead of adding an attribute. The set itself is used when no name changes.
+ */
+function mapNames(value: NixData, map: ((s: string) => string) | undefined): NixData {
+  if (!map || value === null || typeof value !== 'object' || value instanceof NixExpr || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  let i = 0;
+  for (; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k === '__proto__' || map(k) !== k) break;
+  }
+  if (i === keys.length) return value;
+  const copy: Attrs = {};
+  for (const k of keys) copy[map(k)] = value[k];
+  // what a `__proto__` name hides is not printed, but a deep copy would have passed it through `map` too
+  if (keys.includes('__proto__')) for (const k of keys) visit(value[k], map);
+  return copy;
+}
+
+/** Pass every string and attribute name inside `value` through `map`, for its side effects only. */
+function visit(value: NixData | undefined, map: (s: string) => string): void {
+  if (typeof value === 'string') map(value);
+  else if (value === null || typeof value !== 'object' || value instanceof NixExpr) return;
+  else if (Array.isArray(value)) value.forEach((v) => visit(v, map));
+  else for (const [k, v] of Object.entries(value)) {
+    map(k);
+    visit(v, map);
+  }
+}
+
+function addValue(value: NixData, depth: number, out: Out): void {
+  addMapped(mapNames(value, out.map), depth, out);
+}
+
+/** `value`, whose attribute names (not those of the values inside) have been through `mapNames`. */
+function addMapped(value: NixData, depth: number, out: Out): void {
+  if (value instanceof NixExpr) return out.add(value.code);
+  if (value === null) return out.add('null');
+  switch (typeof value) {
+    case 'string': return addString(out.map ? out.map(value) : value, out);
+    case 'boolean': return out.add(value ? 'true' : 'false');
+    case 'number':
+      if (!Number.isSafeInteger(value)) throw new Lock2nixError(`cannot print ${value} as a Nix integer`);
+      return out.add(value < 0 ? `(${value})` : String(value));
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) return out.add('[ ]');
+    const inner = out.indent(depth + 1);
+    out.add('[\n');
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) continue; // a hole prints nothing, as Array.prototype.map and join did
+      const v = mapNames(value[i]!, out.map);
+      out.add(inner);
+      // list items are juxtaposed in Nix, so an application such as `throw "x"` needs parentheses there
+      if (v instanceof NixExpr) {
+        out.add('(');
+        out.add(v.code);
+        out.add(')');
+      } else {
+        addMapped(v, depth + 1, out);
+      }
+      out.add('\n');
+    }
+    out.add(out.indent(depth));
+    return out.add(']');
+  }
+  addAttrs(value, depth, out);
+}
+
+function addAttrs(o: Attrs, depth: number, out: Out): void {
+  const keys = Object.keys(o).sort(byCodePoint);
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) if (o[keys[i]!] !== undefined) keys[n++] = keys[i]!;
+  if (n === 0) {
+    out.add('{ }');
+    return;
+  }
+  const inner = out.indent(depth + 1);
+  out.add('{\n');
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    out.add(inner);
+    if (isBareName(k)) out.add(k);
+    else addString(k, out);
+    out.add(' = ');
+    addValue(o[k]!, depth + 1, out);
+    out.add(';\n');
+  }
+  out.add(out.indent(depth));
+  out.add('}');
+}
+
+function print(value: NixData, indent: string, map: ((s: string) => string) | undefined, prefix: string, suffix: string): string {
+  const out = new Out(indent, map);
+  out.add(prefix);
+  addValue(value, 0, out);
+  out.add(suffix);
+  return out.text();
 }
 
 /** Print data as a Nix expression, two-space indented, keys sorted, undefined attributes left out. */
 export function printNix(value: NixData, indent = ''): string {
-  if (value instanceof NixExpr) return value.code;
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string': return nixString(value);
-    case 'boolean': return value ? 'true' : 'false';
-    case 'number':
-      if (!Number.isSafeInteger(value)) throw new Lock2nixError(`cannot print ${value} as a Nix integer`);
-      return value < 0 ? `(${value})` : String(value);
-  }
-  const inner = indent + '  ';
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[ ]';
-    return `[\n${value.map((v) => `${inner}${wrapListItem(printNix(v, inner), v)}\n`).join('')}${indent}]`;
-  }
-  const keys = sortedKeys(value).filter((k) => value[k] !== undefined);
-  if (keys.length === 0) return '{ }';
-  return `{\n${keys.map((k) => `${inner}${nixAttrName(k)} = ${printNix(value[k]!, inner)};\n`).join('')}${indent}}`;
+  return print(value, indent, undefined, '', '');
 }
 
-/** List items are juxtaposed in Nix, so an application such as `throw "x"` needs parentheses there. */
-function wrapListItem(text: string, v: NixData): string {
-  return v instanceof NixExpr ? `(${text})` : text;
+/**
+ * `prefix + printNix(value) + suffix`, with every string and attribute name in `value` first passed through
+ * `map`: the same text as printing a deep copy made with `map` (as `stripCredentialsDeep` makes), without
+ * making the copy.
+ */
+export function printNixMapped(value: NixData, map: (s: string) => string, prefix = '', suffix = ''): string {
+  return print(value, '', map, prefix, suffix);
 }
