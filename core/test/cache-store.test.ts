@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -184,12 +184,23 @@ describe('compatibility', () => {
     expect(await cache.lookupUrl(url)).toBeUndefined();
     await writeFile(join(root, 'index', 'url', h.slice(0, 2), h), 'null');
     expect(await cache.lookupUrl(url)).toBeUndefined();
-    // committing the same bytes again adds the missing entries, keeps the good one, repairs a broken one
+    // an older digest entry that does not name a blob of that digest is a miss
     await writeFile(join(root, 'index', 'sha512', d.sha512.slice(0, 2), d.sha512), 'garbage');
+    expect(await cache.lookupDigest('sha512', d.sha512)).toBeUndefined();
+    // committing the same bytes again writes the one record, as the URL's entry and both digest entries
     await put(body, url);
+    const record = { url, sha256: d.sha256, size: body.length, sha1: d.sha1, sha512: d.sha512 };
+    expect(JSON.parse(await readFile(join(root, 'index', 'url', h.slice(0, 2), h), 'utf8'))).toEqual(record);
+    expect(JSON.parse(await readFile(join(root, 'digests', 'sha512', d.sha512), 'utf8'))).toEqual(record);
+    expect((await stat(join(root, 'digests', 'sha1', d.sha1))).ino).toBe((await stat(join(root, 'index', 'url', h.slice(0, 2), h))).ino);
     expect((await cache.lookupDigest('sha1', d.sha1))?.path).toBe(blob);
-    expect((await readFile(join(root, 'index', 'sha512', d.sha512.slice(0, 2), d.sha512), 'utf8')).trim()).toBe(d.sha256);
-    expect(JSON.parse(await readFile(join(root, 'index', 'url', h.slice(0, 2), h), 'utf8'))).toEqual({ url, sha256: d.sha256, size: body.length, sha1: d.sha1, sha512: d.sha512 });
+    expect((await cache.lookupDigest('sha512', d.sha512))?.path).toBe(blob);
+    // a digest entry that does not parse is replaced on the next commit; one that parses is kept
+    await rm(join(root, 'digests', 'sha1', d.sha1)); // a file of its own (the entries share one inode)
+    await writeFile(join(root, 'digests', 'sha1', d.sha1), '{broken');
+    await put(body, 'http://x/another');
+    expect(JSON.parse(await readFile(join(root, 'digests', 'sha1', d.sha1), 'utf8'))).toMatchObject({ sha256: d.sha256, sha1: d.sha1 });
+    expect(JSON.parse(await readFile(join(root, 'digests', 'sha512', d.sha512), 'utf8'))).toEqual(record);
     expect(await readdir(join(root, 'tmp'))).toEqual([]);
   });
 });

@@ -44,13 +44,22 @@ async function walk(root: string): Promise<string[]> {
   return out;
 }
 
-/** Every blob is named by the sha256 of its bytes; every index entry points at a blob that exists. */
+/** Every blob is named by the sha256 of its bytes; every index and digest entry points at a blob that exists. */
 async function checkCache(cache: string): Promise<number> {
   const blobs = await walk(join(cache, 'blobs'));
   for (const b of blobs) expect(sha256(await readFile(b)), b).toBe(b.split('/').pop());
   for (const i of await walk(join(cache, 'index', 'url'))) {
     const { sha256: h } = JSON.parse(await readFile(i, 'utf8')) as { sha256: string };
     expect(blobs.some((b) => b.endsWith(h)), i).toBe(true);
+  }
+  // digest entries: the record of a blob whose digest is the entry's name
+  for (const i of await walk(join(cache, 'digests'))) {
+    const [algo, hex] = i.split('/').slice(-2) as ['sha1' | 'sha512', string];
+    const rec = JSON.parse(await readFile(i, 'utf8')) as Record<string, string>;
+    expect(rec[algo], i).toBe(hex);
+    const blob = blobs.find((b) => b.endsWith(rec.sha256!));
+    expect(blob, i).toBeDefined();
+    expect(createHash(algo).update(await readFile(blob!)).digest('hex'), i).toBe(hex);
   }
   return blobs.length;
 }

@@ -1,10 +1,11 @@
 // The content-addressed download cache.
 //
 //   blobs/sha256/ab/<sha256>        verified file bytes, named by their sha256
-//   index/url/ab/<sha256(url)>      JSON { url, sha256, size, sha1, sha512 }: which blob a URL served last (older
-//                                   versions wrote { url, sha256, size }; both are read, only sha256 is trusted)
-//   index/sha1|sha512/ab/<hex>      the sha256 of the blob that has this digest (lets an expected digest hit);
-//                                   both are hard links of one file, and an existing entry is kept
+//   index/url/ab/<sha256(url)>      the record { url, sha256, size, sha1, sha512 } of the blob a URL served last
+//                                   (older versions wrote { url, sha256, size }; both are read, sha256 is what counts)
+//   digests/sha1|sha512/<hex>       the record of the blob with this digest (lets an expected digest hit): a hard
+//                                   link of the URL's entry, so one file per blob holds every index entry
+//   index/sha1|sha512/ab/<hex>      older versions' digest entries (the sha256): still read, no longer written
 //   trees/ab/<key>/{tree,meta.json} an unpacked tree (git checkout, archive) and its NAR hash
 //   tmp/                            work in progress: <pid>-<random>; never read as an entry
 //   partial/<pid>-<random>.<sha256(url)>.<total>.<base64url(validator)>
@@ -123,8 +124,13 @@ export class DownloadCache {
     return join(this.root, 'index', 'url', h.slice(0, 2), h);
   }
 
+  /** the older layout's digest entry (read, never written) */
   private digestIndex(algo: HashAlgo, hex: string): string {
     return join(this.root, 'index', algo, hex.slice(0, 2), hex);
+  }
+
+  private digestEntry(algo: HashAlgo, hex: string): string {
+    return join(this.root, 'digests', algo, hex);
   }
 
   treeDir(kind: string, key: string): string {
@@ -341,31 +347,41 @@ export class DownloadCache {
     return { path, ...info };
   }
 
+  /**
+   * One record per blob, { url?, sha256, size, sha1, sha512 }, written once: renamed into place as the URL's entry
+   * and hard-linked as both digest entries (a file made costs far more than a link). A digest entry already there
+   * is kept when it parses (it names the same bytes), replaced when it does not.
+   */
   private index(info: { size: number; digests: Digests }, url: string | undefined): void {
     const { sha1, sha256, sha512 } = info.digests;
-    // one file holding the sha256, hard-linked as both digest entries; an entry already there is kept when it
-    // names the same blob, replaced when it does not parse
-    const tmp = this.writeTemp(sha256);
+    const text = JSON.stringify({ ...(url !== undefined ? { url } : {}), sha256, size: info.size, sha1, sha512 });
+    const tmp = this.writeTemp(text);
     try {
       for (const [algo, hex] of [['sha1', sha1], ['sha512', sha512]] as const) {
-        const p = this.digestIndex(algo, hex);
+        const p = this.digestEntry(algo, hex);
         try {
           this.into(dirname(p), () => linkSync(tmp, p));
         } catch (e) {
           if (code(e) !== 'EEXIST') throw e;
-          let theirs = '';
-          try {
-            theirs = readFileSync(p, 'utf8').trim();
-          } catch {
-            // vanished or unreadable: written anew below
-          }
-          if (!HEX64.test(theirs)) this.writeAtomicSync(p, sha256);
+          if (this.parseRecord(this.readIndex(p)) === undefined) this.writeAtomicSync(p, text);
         }
       }
+      if (url !== undefined) this.into(dirname(this.urlIndex(url)), () => renameSync(tmp, this.urlIndex(url)));
     } finally {
       rmSync(tmp, { force: true });
     }
-    if (url !== undefined) this.writeAtomicSync(this.urlIndex(url), JSON.stringify({ url, sha256, size: info.size, sha1, sha512 }));
+  }
+
+  /** A record's sha256 and digests, when it parses; undefined otherwise. */
+  private parseRecord(text: string | undefined): { url?: unknown; sha256: string; sha1?: unknown; sha512?: unknown } | undefined {
+    if (text === undefined) return undefined;
+    try {
+      const rec = JSON.parse(text) as { url?: unknown; sha256?: unknown } | null;
+      if (typeof rec !== 'object' || rec === null || typeof rec.sha256 !== 'string' || !HEX64.test(rec.sha256)) return undefined;
+      return rec as { sha256: string };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Read a blob, re-verifying its bytes; a corrupt blob is removed and reported as a miss. */
@@ -408,15 +424,8 @@ export class DownloadCache {
 
   /** The blob a URL served last, if still present and intact. */
   async lookupUrl(url: string): Promise<BlobInfo | undefined> {
-    const text = this.readIndex(this.urlIndex(url));
-    if (text === undefined) return undefined;
-    let rec: { url?: unknown; sha256?: unknown };
-    try {
-      rec = JSON.parse(text) as typeof rec;
-    } catch {
-      return undefined;
-    }
-    if (typeof rec !== 'object' || rec === null || typeof rec.sha256 !== 'string' || (rec.url !== undefined && rec.url !== url)) return undefined;
+    const rec = this.parseRecord(this.readIndex(this.urlIndex(url)));
+    if (rec === undefined || (rec.url !== undefined && rec.url !== url)) return undefined;
     return this.readBlob(rec.sha256);
   }
 
@@ -425,9 +434,11 @@ export class DownloadCache {
     hex = hex.toLowerCase();
     if (algo === 'sha256') return this.readBlob(hex);
     if (!/^[0-9a-f]+$/.test(hex)) return undefined;
-    const text = this.readIndex(this.digestIndex(algo, hex));
-    if (text === undefined) return undefined;
-    const b = await this.readBlob(text.trim());
+    let sha256 = this.parseRecord(this.readIndex(this.digestEntry(algo, hex)))?.sha256;
+    // the older layout: index/<algo>/ab/<hex> holding the sha256
+    sha256 ??= this.readIndex(this.digestIndex(algo, hex))?.trim();
+    if (sha256 === undefined) return undefined;
+    const b = await this.readBlob(sha256);
     return b && b.digests[algo] === hex ? b : undefined;
   }
 }
