@@ -39,10 +39,10 @@ function checkFileHashes(a: Artifact, f: FetchedFile): void {
 async function pinFile(a: Artifact & { fetch: { type: 'file' } }, conv: Converter, ctx: ConvertContext): Promise<Pin | undefined> {
   const best = strongest(a.hashes, 'file');
   const needsEcosystemCheck = a.hashes.some((h) => h.meaning === 'ecosystem') && conv.verify !== undefined;
-  const req = { urls: a.fetch.urls, pkg: label(a), ...(best ? { expect: { algo: best.algo, hex: best.hex } } : {}) };
   if ((ctx.offline || conv.pinStatedFileHashes === true) && emittable(best) && !needsEcosystemCheck) {
     return { hash: hexToSri(best.algo, best.hex), by: 'lockfile' };
   }
+  const req = { urls: a.fetch.urls, pkg: label(a), ...(best ? { expect: { algo: best.algo, hex: best.hex } } : {}) };
   const file = ctx.offline ? await ctx.prefetcher.cached(req) : await ctx.prefetcher.file(req);
   if (!file) return undefined;
   checkFileHashes(a, file);
