@@ -32,11 +32,10 @@ export function splitKeyLine(line: string): string[] {
   return out;
 }
 
-/** 1-based line of every top-level key line, with its patterns. */
-function keyLines(text: string): { line: number; offset: number; patterns: string[] }[] {
+/** 1-based line of every top-level key line, with its patterns (`lines`: the text split at '\n'). */
+function keyLines(lines: string[]): { line: number; offset: number; patterns: string[] }[] {
   const found: { line: number; offset: number; patterns: string[] }[] = [];
   let offset = 0;
-  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!.replace(/\r$/, '');
     if (l !== '' && !/^[\s#]/.test(l) && l.trimEnd().endsWith(':')) found.push({ line: i + 1, offset, patterns: splitKeyLine(l) });
@@ -100,7 +99,8 @@ function deps(file: string, line: number, field: string, v: LockValue | undefine
   if (v === undefined) return undefined;
   if (typeof v !== 'object') throw new LockfileError(file, line, `\`${field}\` must be a map`);
   const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = str(file, line, `${field}.${k}`, x) ?? '';
+  // the field name for a message is only made when a value is not a string
+  for (const [k, x] of Object.entries(v)) out[k] = typeof x === 'string' ? x : (str(file, line, `${field}.${k}`, x) ?? '');
   return out;
 }
 
@@ -113,8 +113,7 @@ export function isV1(text: string): boolean {
  * never ends, spins for many seconds and gigabytes before failing; so an unterminated string is refused
  * here first, at its line, and the text is given a final newline.
  */
-function checkStrings(file: string, text: string): void {
-  const lines = text.split('\n');
+function checkStrings(file: string, lines: string[]): void {
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
     let inString = false;
@@ -135,9 +134,11 @@ function checkStrings(file: string, text: string): void {
 
 export function parseV1(file: string, raw: string): V1Lock {
   if (/^"?__metadata"?:/m.test(raw)) throw new LockfileError(file, undefined, 'this is a Berry lockfile, not a classic one');
-  checkStrings(file, raw);
   const text = raw.endsWith('\n') ? raw : `${raw}\n`;
-  const keys = keyLines(text);
+  // one split serves both: `text` has the lines of `raw`, and an empty last one when the newline was supplied
+  const lines = text.split('\n');
+  checkStrings(file, lines);
+  const keys = keyLines(lines);
   const parsed = tryParse(text, file);
   if (!parsed.ok) {
     // the library's own line numbers skip blank lines, so the place is found by parsing prefixes instead
