@@ -1,11 +1,13 @@
 // The content-addressed download cache.
 //
 //   blobs/sha256/ab/<sha256>        verified file bytes, named by their sha256
-//   index/url/ab/<sha256(url)>      the record { url, sha256, size, sha1, sha512 } of the blob a URL served last
-//                                   (older versions wrote { url, sha256, size }; both are read, sha256 is what counts)
-//   digests/sha1|sha512/<hex>       the record of the blob with this digest (lets an expected digest hit): a hard
-//                                   link of the URL's entry, so one file per blob holds every index entry
-//   index/sha1|sha512/ab/<hex>      older versions' digest entries (the sha256): still read, no longer written
+//   index/url/ab/<sha256(url)>      JSON { url, sha256, size, sha1, sha512 }: which blob a URL served last. Written
+//                                   for downloads without an expected digest (with one, the digest finds the blob);
+//                                   older versions wrote { url, sha256, size } for every download: still read
+//   digests/sha1|sha512/<hex>       a hard link of the blob with this digest (lets an expected digest hit; a link
+//                                   costs far less than a new file). Self-verifying: read, its bytes must hash to
+//                                   its name, and it must be the same file as the blob
+//   index/sha1|sha512/ab/<hex>      older versions' digest entries (the blob's sha256): still read, no longer written
 //   trees/ab/<key>/{tree,meta.json} an unpacked tree (git checkout, archive) and its NAR hash
 //   tmp/                            work in progress: <pid>-<random>; never read as an entry
 //   partial/<pid>-<random>.<sha256(url)>.<total>.<base64url(validator)>
@@ -22,7 +24,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HashAlgo } from '../model.ts';
 
@@ -64,16 +66,20 @@ const READ_CHUNK = 256 * 1024;
 export async function feedFile(path: string, h: MultiHasher, end = Infinity): Promise<void> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(READ_CHUNK);
-    let pos = 0;
-    while (pos < end) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(READ_CHUNK, end - pos), pos);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      pos += bytesRead;
-    }
+    await feedHandle(fh, h, end);
   } finally {
     await fh.close();
+  }
+}
+
+async function feedHandle(fh: FileHandle, h: MultiHasher, end = Infinity): Promise<void> {
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  let pos = 0;
+  while (pos < end) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(READ_CHUNK, end - pos), pos);
+    if (bytesRead === 0) break;
+    h.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
   }
 }
 
@@ -339,37 +345,33 @@ export class DownloadCache {
     }
   }
 
-  /** Move a verified temp file into place as the blob for its sha256, and index it. */
+  /**
+   * Move a verified temp file into place as the blob for its sha256, and index it by its digests and, when
+   * `url` is given, by that URL.
+   */
   async commitBlob(tmp: string, info: { size: number; digests: Digests }, url: string | undefined): Promise<BlobInfo> {
     const path = this.blobPath(info.digests.sha256);
     this.into(dirname(path), () => renameSync(tmp, path));
-    this.index(info, url);
+    this.index(path, info, url);
     return { path, ...info };
   }
 
   /**
-   * One record per blob, { url?, sha256, size, sha1, sha512 }, written once: renamed into place as the URL's entry
-   * and hard-linked as both digest entries (a file made costs far more than a link). A digest entry already there
-   * is kept when it parses (it names the same bytes), replaced when it does not.
+   * Index a blob just moved into place: its digest entries are hard links of it (an entry already there is kept:
+   * it holds the same bytes, or a lookup finds it damaged and removes it); the URL's entry, when a URL is given,
+   * is a small record renamed into place.
    */
-  private index(info: { size: number; digests: Digests }, url: string | undefined): void {
+  private index(path: string, info: { size: number; digests: Digests }, url: string | undefined): void {
     const { sha1, sha256, sha512 } = info.digests;
-    const text = JSON.stringify({ ...(url !== undefined ? { url } : {}), sha256, size: info.size, sha1, sha512 });
-    const tmp = this.writeTemp(text);
-    try {
-      for (const [algo, hex] of [['sha1', sha1], ['sha512', sha512]] as const) {
-        const p = this.digestEntry(algo, hex);
-        try {
-          this.into(dirname(p), () => linkSync(tmp, p));
-        } catch (e) {
-          if (code(e) !== 'EEXIST') throw e;
-          if (this.parseRecord(this.readIndex(p)) === undefined) this.writeAtomicSync(p, text);
-        }
+    for (const [algo, hex] of [['sha1', sha1], ['sha512', sha512]] as const) {
+      const p = this.digestEntry(algo, hex);
+      try {
+        this.into(dirname(p), () => linkSync(path, p));
+      } catch (e) {
+        if (code(e) !== 'EEXIST') throw e;
       }
-      if (url !== undefined) this.into(dirname(this.urlIndex(url)), () => renameSync(tmp, this.urlIndex(url)));
-    } finally {
-      rmSync(tmp, { force: true });
     }
+    if (url !== undefined) this.writeAtomicSync(this.urlIndex(url), JSON.stringify({ url, sha256, size: info.size, sha1, sha512 }));
   }
 
   /** A record's sha256 and digests, when it parses; undefined otherwise. */
@@ -434,11 +436,56 @@ export class DownloadCache {
     hex = hex.toLowerCase();
     if (algo === 'sha256') return this.readBlob(hex);
     if (!/^[0-9a-f]+$/.test(hex)) return undefined;
-    let sha256 = this.parseRecord(this.readIndex(this.digestEntry(algo, hex)))?.sha256;
+    const linked = await this.readDigestEntry(algo, hex);
+    if (linked) return linked;
     // the older layout: index/<algo>/ab/<hex> holding the sha256
-    sha256 ??= this.readIndex(this.digestIndex(algo, hex))?.trim();
+    const sha256 = this.readIndex(this.digestIndex(algo, hex))?.trim();
     if (sha256 === undefined) return undefined;
     const b = await this.readBlob(sha256);
+    return b && b.digests[algo] === hex ? b : undefined;
+  }
+
+  /**
+   * digests/<algo>/<hex>, verified: its bytes must have that digest (else the entry is removed), and the blob they
+   * name by their sha256 must be the same file (else the blob is read and verified on its own).
+   */
+  private async readDigestEntry(algo: HashAlgo, hex: string): Promise<BlobInfo | undefined> {
+    const entry = this.digestEntry(algo, hex);
+    let fh: FileHandle;
+    try {
+      fh = await open(entry, 'r');
+    } catch {
+      return undefined;
+    }
+    let info: { size: number; digests: Digests };
+    let ino: number;
+    try {
+      const h = new MultiHasher();
+      await feedHandle(fh, h);
+      ino = (await fh.stat()).ino;
+      info = { size: h.size, digests: h.digests() };
+    } finally {
+      await fh.close();
+    }
+    if (info.digests[algo] !== hex) {
+      rmSync(entry, { force: true });
+      return undefined;
+    }
+    const path = this.blobPath(info.digests.sha256);
+    let blobIno: number | undefined;
+    try {
+      blobIno = statSync(path).ino;
+    } catch {
+      // the blob's name is gone (its bytes live on in this entry): put it back
+      try {
+        this.into(dirname(path), () => linkSync(entry, path));
+        return { path, ...info };
+      } catch {
+        return undefined;
+      }
+    }
+    if (blobIno === ino) return { path, ...info };
+    const b = await this.readBlob(info.digests.sha256);
     return b && b.digests[algo] === hex ? b : undefined;
   }
 }

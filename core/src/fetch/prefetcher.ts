@@ -329,7 +329,8 @@ export class HttpPrefetcher implements Prefetcher {
       if (req.expect && info.digests[req.expect.algo] !== req.expect.hex.toLowerCase()) {
         throw new HashMismatchError(req.pkg, redactUrl(url), hexToSri(req.expect.algo, req.expect.hex), hexToSri(req.expect.algo, info.digests[req.expect.algo]));
       }
-      const blob = await this.cache.commitBlob(tmp, info, url);
+      // indexed by URL only without an expected digest: with one, that digest is how the cache is asked again
+      const blob = await this.cache.commitBlob(tmp, info, req.expect ? undefined : url);
       keep = true; // moved into the cache: nothing left to remove
       return blob;
     } finally {
