@@ -23,8 +23,8 @@
 // index files are read and written with synchronous calls, which cost less than a trip through libuv's threadpool.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HashAlgo } from '../model.ts';
 
@@ -110,7 +110,7 @@ export class DownloadCache {
   readonly root: string;
   private swept = false;
   /** folders known to exist (created or seen by this process) */
-  private readonly dirs = new Set<string>();
+  private readonly dirs = new Map<string, Promise<void>>();
   /** unique per process: the pid plus a random part (pids are reused), then a counter */
   private readonly prefix = `${process.pid}-${randomBytes(6).toString('hex')}`;
   private counter = 0;
@@ -148,21 +148,26 @@ export class DownloadCache {
     return `${this.prefix}${(this.counter++).toString(36)}`;
   }
 
-  private ensureDir(dir: string): void {
-    if (this.dirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
-    this.dirs.add(dir);
+  /** Create `dir` (once per process: later calls wait for the first; mkdir runs on the threadpool). */
+  private ensureDir(dir: string): Promise<void> {
+    let p = this.dirs.get(dir);
+    if (!p) {
+      p = mkdir(dir, { recursive: true }).then(() => undefined);
+      p.catch(() => this.dirs.delete(dir));
+      this.dirs.set(dir, p);
+    }
+    return p;
   }
 
   /** Run `op` (a rename, link or create into `dir`); when `dir` vanished under us, create it and run it again. */
-  private into<T>(dir: string, op: () => T): T {
-    this.ensureDir(dir);
+  private async into<T>(dir: string, op: () => T): Promise<T> {
+    await this.ensureDir(dir);
     try {
       return op();
     } catch (e) {
       if (code(e) !== 'ENOENT') throw e;
       this.dirs.delete(dir);
-      this.ensureDir(dir);
+      await this.ensureDir(dir);
       return op();
     }
   }
@@ -170,7 +175,7 @@ export class DownloadCache {
   /** A fresh temp path under tmp/ (file or folder), named after this process so a sweep knows its owner. */
   async tempPath(suffix = ''): Promise<string> {
     const dir = join(this.root, 'tmp');
-    this.ensureDir(dir);
+    await this.ensureDir(dir);
     if (!this.swept) {
       this.swept = true;
       await this.sweep();
@@ -187,7 +192,7 @@ export class DownloadCache {
     if (Buffer.byteLength(name) > NAME_MAX || !Number.isSafeInteger(meta.total) || meta.total <= 0 || meta.validator === '') return undefined;
     await this.tempPath(); // the first call sweeps what dead runs left
     const dir = join(this.root, 'partial');
-    this.ensureDir(dir);
+    await this.ensureDir(dir);
     return join(dir, name);
   }
 
@@ -314,10 +319,10 @@ export class DownloadCache {
   }
 
   /** Write small text as a complete new file under tmp/ (synchronously: a few bytes). */
-  private writeTemp(text: string): string {
+  private async writeTemp(text: string): Promise<string> {
     const dir = join(this.root, 'tmp');
     const tmp = join(dir, `${this.uniqueName()}.rec`);
-    const fd = this.into(dir, () => openSync(tmp, 'wx'));
+    const fd = await this.into(dir, () => openSync(tmp, 'wx'));
     try {
       const b = Buffer.from(text);
       for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
@@ -332,13 +337,9 @@ export class DownloadCache {
 
   /** Write small text atomically (temp + rename). */
   async writeAtomic(path: string, text: string): Promise<void> {
-    this.writeAtomicSync(path, text);
-  }
-
-  private writeAtomicSync(path: string, text: string): void {
-    const tmp = this.writeTemp(text);
+    const tmp = await this.writeTemp(text);
     try {
-      this.into(dirname(path), () => renameSync(tmp, path));
+      await this.into(dirname(path), () => renameSync(tmp, path));
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;
@@ -351,8 +352,8 @@ export class DownloadCache {
    */
   async commitBlob(tmp: string, info: { size: number; digests: Digests }, url: string | undefined): Promise<BlobInfo> {
     const path = this.blobPath(info.digests.sha256);
-    this.into(dirname(path), () => renameSync(tmp, path));
-    this.index(path, info, url);
+    await this.into(dirname(path), () => renameSync(tmp, path));
+    await this.index(path, info, url);
     return { path, ...info };
   }
 
@@ -361,17 +362,17 @@ export class DownloadCache {
    * it holds the same bytes, or a lookup finds it damaged and removes it); the URL's entry, when a URL is given,
    * is a small record renamed into place.
    */
-  private index(path: string, info: { size: number; digests: Digests }, url: string | undefined): void {
+  private async index(path: string, info: { size: number; digests: Digests }, url: string | undefined): Promise<void> {
     const { sha1, sha256, sha512 } = info.digests;
     for (const [algo, hex] of [['sha1', sha1], ['sha512', sha512]] as const) {
       const p = this.digestEntry(algo, hex);
       try {
-        this.into(dirname(p), () => linkSync(path, p));
+        await this.into(dirname(p), () => linkSync(path, p));
       } catch (e) {
         if (code(e) !== 'EEXIST') throw e;
       }
     }
-    if (url !== undefined) this.writeAtomicSync(this.urlIndex(url), JSON.stringify({ url, sha256, size: info.size, sha1, sha512 }));
+    if (url !== undefined) await this.writeAtomic(this.urlIndex(url), JSON.stringify({ url, sha256, size: info.size, sha1, sha512 }));
   }
 
   /** A record's sha256 and digests, when it parses; undefined otherwise. */
@@ -478,7 +479,7 @@ export class DownloadCache {
     } catch {
       // the blob's name is gone (its bytes live on in this entry): put it back
       try {
-        this.into(dirname(path), () => linkSync(entry, path));
+        await this.into(dirname(path), () => linkSync(entry, path));
         return { path, ...info };
       } catch {
         return undefined;
