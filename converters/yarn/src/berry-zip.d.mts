@@ -6,6 +6,8 @@ export interface ZipSpec {
   level?: number | 'mixed';
   /** leading path components dropped from tar entries (1: `package/`) */
   strip?: number;
+  /** 'checkout': the input is a git checkout, packed as `yarn pack` packs a plain package */
+  from?: 'checkout';
 }
 export interface TarEntry {
   path: string;
@@ -17,3 +19,9 @@ export interface TarEntry {
 export function tarEntries(input: Uint8Array): Generator<TarEntry>;
 /** `libzipSyncPath`: @yarnpkg/libzip's lib/libzipSync.js, needed for compressed levels */
 export function tgzToZip(tgz: Uint8Array, spec: ZipSpec, libzipSyncPath?: string): Buffer;
+/** Thrown for a checkout whose `yarn pack` lock2nix does not reproduce; the message says why. */
+export class PackRefused extends Error {}
+/** A git checkout -> the zip Yarn keeps in its cache for it (see packEntries). */
+export function checkoutToZip(dir: string, spec: ZipSpec, libzipSyncPath?: string): Buffer;
+/** The relative paths `yarn pack` puts into the package, sorted. */
+export function packList(dir: string, manifest: Record<string, unknown>): string[];

@@ -154,17 +154,19 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
       const commit = gitCommit(range.selector);
       if (!isCommit(commit)) throw new LockfileError(file, e.line, `git dependency ${JSON.stringify(e.resolution)} is not locked to a full commit`);
       const repo = protocol === 'github:' ? `https://github.com/${range.source}.git` : `${protocol}${range.source ?? ''}`;
-      warnings.push(`${ident}: git dependencies are packed by Yarn itself at install (it clones and runs prepack); the checkout is pinned, but stock Yarn still needs the network for it`);
+      // Yarn clones the repository, packs it (`yarn pack`) and keeps the zip of that tarball, with a checksum
+      // and a cache name like any other package: lock2nix pins the checkout and rebuilds the same zip from it
+      // (berry-zip.mjs checkoutToZip; refused in `finish` for packages whose pack runs scripts)
+      if (range.selector.split('&').some((part) => /^(workspace|cwd)=/.test(part))) {
+        throw new LockfileError(file, e.line, `${ident}: git dependencies on a workspace or a subfolder of a repository (${JSON.stringify(e.resolution)}) are not reproduced by lock2nix yet`);
+      }
+      const base = tarball({ ...e, conditions: e.conditions ?? '' }, loc, repo, { kind: 'git', url: repo, rev: commit });
+      if (e.conditions === undefined && base.meta !== undefined) delete (base.meta as { conditions?: string }).conditions;
+      if (e.checksum === undefined) warnings.push(`${structUtils.stringifyLocator(loc)}: the lockfile states no checksum; its zip is rebuilt from the pinned checkout, not verified`);
       artifacts.push({
-        key: e.resolution,
-        name: ident,
-        version: e.version ?? '',
-        source: { kind: 'git', url: repo, rev: commit },
+        ...base,
         fetch: { type: 'git', url: cloneUrl(repo), rev: commit, submodules: false, name: storeName(`${loc.name}-${commit.slice(0, 12)}-source`) },
-        hashes: [],
-        cachePath: `checkouts/${commit}`,
-        line: e.line,
-        meta: { checkout: true },
+        meta: { ...(base.meta as Record<string, NixData>), zip: { ...((base.meta as unknown as { zip: Record<string, NixData> }).zip), from: 'checkout' } },
       });
       continue;
     }

@@ -7,7 +7,7 @@ import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { nixBuildExpr, startServer, testWithTools } from '@lock2nix/fixtures';
+import { nixBuildExpr, startGitServer, startServer, testWithTools } from '@lock2nix/fixtures';
 import { addNpmRegistry, makeTgz } from '../../../fixtures/src/registries/npm.ts';
 import { installedLibzipSync, LIBZIP_YARN4 } from '../src/libzip.ts';
 import { builderExpr } from './helpers.ts';
@@ -20,9 +20,25 @@ async function chmodTree(dir: string): Promise<void> {
 
 describe('yarn berry end to end', () => {
   for (const compression of ['0', 'mixed'] as const)
-  testWithTools(['nix-build'], `Yarn 4 lockfile (compressionLevel ${compression}) -> lock2nix -> nix-build cache -> yarn install --immutable, network off`, async () => {
+  testWithTools(['nix-build', 'git'], `Yarn 4 lockfile (compressionLevel ${compression}) -> lock2nix -> nix-build cache -> yarn install --immutable, network off`, async () => {
     const server = await startServer();
+    const gitServer = await startGitServer();
     try {
+      // a git dependency: Yarn clones it and zips what `yarn pack` makes of it (a .gitignore'd folder, a `bin`
+      // file, an executable that is not a bin, a symlink, a .npmignore in a subfolder)
+      await gitServer.commit('gitdep.git', {
+        'package.json': JSON.stringify({ name: 'gitdep', version: '2.0.0', main: 'index.js', bin: { gitdep: './bin/cli.js' } }, null, 2) + '\n',
+        'index.js': 'module.exports = "from git";\n',
+        'bin/cli.js': { executable: '#!/usr/bin/env node\n' },
+        'tool.sh': { executable: 'echo\n' },
+        'alias.js': { symlink: 'index.js' },
+        '.gitignore': 'dist\n*.log\n',
+        'dist/built.js': 'ignored\n',
+        'debug.log': 'ignored\n',
+        'sub/.npmignore': 'skip.js\n',
+        'sub/skip.js': 'ignored\n',
+        'sub/keep.js': 'kept\n',
+      });
       const reg = addNpmRegistry(server);
       reg.publish({ name: '@fix/scoped', version: '1.0.0', files: { 'index.js': 'module.exports = "scoped 1.0.0";\n' } });
       reg.publish({ name: '@fix/scoped', version: '1.2.0', files: { 'index.js': 'module.exports = "scoped 1.2.0";\n', 'bin/cli.js': '#!/usr/bin/env node\n' }, bin: { 'fix-cli': './bin/cli.js' } });
@@ -31,7 +47,7 @@ describe('yarn berry end to end', () => {
       reg.publish({ name: 'native-linux-x64', version: '1.0.0', os: ['linux'], cpu: ['x64'], files: { 'index.js': 'module.exports = "linux";\n' } });
       reg.publish({ name: 'native-darwin-arm64', version: '1.0.0', os: ['darwin'], cpu: ['arm64'], files: { 'index.js': 'module.exports = "darwin";\n' } });
 
-      const dir = await copyProject('berry', { REGISTRY: reg.url });
+      const dir = await copyProject('berry', { REGISTRY: reg.url, GIT_HOST: gitServer.url.replace(/^git:\/\//, '') });
       if (compression === 'mixed') await writeFile(join(dir, '.yarnrc.yml'), (await readFile(join(dir, '.yarnrc.yml'), 'utf8')) + 'compressionLevel: mixed\n');
       const home = await tempHome();
       const env = sealedEnv(home, { YARN_ENABLE_IMMUTABLE_INSTALLS: 'false', YARN_ENABLE_GLOBAL_CACHE: 'false' });
@@ -40,6 +56,8 @@ describe('yarn berry end to end', () => {
       expect(lockText).toMatch(compression === '0' ? /cacheKey: 10c0/ : /cacheKey: 10\n/);
       expect(lockText).toContain('left-pad@patch:left-pad@npm%3A1.3.0#./patches/left-pad.patch');
       expect(lockText).toMatch(/conditions: os=darwin & cpu=arm64/);
+      // Yarn states a checksum for the git dependency's zip: lock2nix verifies it against its own pack
+      expect(lockText).toMatch(/resolution: "gitdep@git:\/\/[^"]*#commit=[0-9a-f]{40}"\n(?:  .*\n)*?  checksum: /);
 
       // deflated zips are compressed by Yarn's libzip: served here from the installed copy (the real tarball
       // is pinned by its integrity when it comes from a registry)
@@ -49,6 +67,7 @@ describe('yarn berry end to end', () => {
       const out = join(dir, 'lock2nix');
       const log = await lock2nix(dir, ['yarn', '--out', out], l2nEnv);
       expect(log).toContain('0 unpinned');
+      expect(log).not.toMatch(/gitdep.*(network|not verified)/);
       await lock2nix(dir, ['yarn', '--out', out, '--check'], l2nEnv);
       const data = await readFile(join(out, 'yarn.nix'), 'utf8');
       expect(data).toContain('native-darwin-arm64');
@@ -64,9 +83,11 @@ describe('yarn berry end to end', () => {
         expect((await readFile(join(cache, f))).equals(await readFile(join(yarnCache, f))), `${f} byte-identical`).toBe(true);
         compared++;
       }
-      expect(compared).toBeGreaterThanOrEqual(5);
+      expect(compared).toBeGreaterThanOrEqual(6);
+      expect([...ours].some((f) => /^gitdep-git-[0-9a-f]{10}-[0-9a-f]{10}\.zip$/.test(f)), 'the git dependency under its checksum name').toBe(true);
 
       await server.close();
+      await gitServer.close();
       const fresh = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-berry-offline-'));
       for (const f of ['package.json', 'yarn.lock', '.yarnrc.yml', 'packages', 'local-pkg', 'patches']) await cp(join(dir, f), join(fresh, f), { recursive: true });
       await cp(cache, join(fresh, '.yarn/cache'), { recursive: true, dereference: true });
@@ -80,6 +101,8 @@ describe('yarn berry end to end', () => {
       expect(await req('pad-alias')).toContain('left-pad 1.0.0');
       expect(await req('native-linux-x64')).toContain('linux');
       expect(await req('local-pkg')).toContain('local');
+      expect(await req('gitdep')).toContain('from git');
+      expect(await readFile(join(fresh, 'node_modules/gitdep/sub/keep.js'), 'utf8')).toBe('kept\n');
       // as on an arm64 Mac: the package the lockfile has no checksum for comes from the same output
       await writeFile(join(fresh, '.yarnrc.yml'), (await readFile(join(fresh, '.yarnrc.yml'), 'utf8')) + 'supportedArchitectures:\n  os: [darwin]\n  cpu: [arm64]\n');
       // Yarn takes a package the lockfile states no checksum for only from its global mirror
@@ -115,6 +138,7 @@ describe('yarn berry end to end', () => {
       await rm(fresh2, { recursive: true, force: true });
     } finally {
       await server.close().catch(() => undefined);
+      await gitServer.close().catch(() => undefined);
     }
   }, 600_000);
 });
