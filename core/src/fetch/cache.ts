@@ -23,7 +23,7 @@
 // index files are read and written with synchronous calls, which cost less than a trip through libuv's threadpool.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HashAlgo } from '../model.ts';
@@ -452,6 +452,7 @@ export class DownloadCache {
    */
   private async readDigestEntry(algo: HashAlgo, hex: string): Promise<BlobInfo | undefined> {
     const entry = this.digestEntry(algo, hex);
+    if (!existsSync(entry)) return undefined; // the usual miss, without a trip through the threadpool
     let fh: FileHandle;
     try {
       fh = await open(entry, 'r');

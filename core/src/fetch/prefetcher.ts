@@ -3,7 +3,7 @@
 // that honour Retry-After, hashes streamed while the body goes to a temp file, and a content-addressed cache
 // (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -298,11 +298,11 @@ export class HttpPrefetcher implements Prefetcher {
           let pos = append ? p!.bytes : 0;
           for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
             hasher.update(chunk);
-            let off = 0;
-            while (off < chunk.length) {
-              const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, pos);
-              off += bytesWritten;
-              pos += bytesWritten;
+            // written synchronously: a chunk into the page cache costs less than a trip through the threadpool
+            for (let off = 0; off < chunk.length; ) {
+              const n = writeSync(fh.fd, chunk, off, chunk.length - off, pos);
+              off += n;
+              pos += n;
             }
           }
         } finally {
