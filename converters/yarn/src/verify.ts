@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { HashMismatchError, label, Lock2nixError, type Artifact, type ConvertContext, type FetchedFile, type PinnedArtifact, type Resolved } from '@lock2nix/core';
+import { FetchError, HashMismatchError, label, Lock2nixError, type Artifact, type ConvertContext, type FetchedFile, type PinnedArtifact, type Resolved } from '@lock2nix/core';
 import { checkoutToZip, PackRefused, tgzToZip } from './berry-zip.mjs';
 import { installedLibzipSync, libzipFor } from './libzip.ts';
 
@@ -37,7 +37,13 @@ export async function finishBerryGit(pinned: PinnedArtifact[], _resolved: Resolv
   for (const a of pinned) {
     const zip = (a.meta as { zip?: ZipMeta & { from?: string } } | undefined)?.zip;
     if (zip?.from !== 'checkout' || a.fetch.type !== 'git' || a.pin === undefined) continue;
-    const tree = await ctx.prefetcher.git({ url: a.fetch.url, rev: a.fetch.rev, submodules: a.fetch.submodules, pkg: label(a) });
+    // offline, a pin can only come from an earlier run that verified it (ctx.reusePin): checked again only
+    // when the tree is still in the cache
+    const tree = await ctx.prefetcher.git({ url: a.fetch.url, rev: a.fetch.rev, submodules: a.fetch.submodules, pkg: label(a) }).catch((e: unknown) => {
+      if (ctx.offline && e instanceof FetchError) return undefined;
+      throw e;
+    });
+    if (tree === undefined) continue;
     const build = libzipFor(zip.cacheKey);
     if (zip.level !== 0 && !build) continue;
     let bytes: Buffer;
