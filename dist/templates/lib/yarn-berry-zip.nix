@@ -8,8 +8,9 @@
 // zlib does not reproduce: each file is then compressed by that libzip (the libzipSync.js of @yarnpkg/libzip,
 // a pinned download) and only the layout is written here.
 // Usage: node yarn-berry-zip.mjs <tgz> <out.zip> <json: {"prefix": "node_modules/x", "level": 0 | "mixed"}> [libzipSync.js]
+//        (with "from": "checkout" in the json, <tgz> is a git checkout folder, packed as `yarn pack` would)
 import { gunzipSync, crc32 } from "node:zlib";
-import { readFileSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { posix, resolve } from "node:path";
 
@@ -116,8 +117,12 @@ class Archive {
 
 /** Yarn's tgzUtils.extractArchiveTo onto the model. */
 export function buildArchive(tgz, prefix, stripComponents) {
+  return archiveOf(tarEntries(tgz), prefix, stripComponents);
+}
+
+function archiveOf(entries, prefix, stripComponents) {
   const zip = new Archive();
-  for (const entry of tarEntries(tgz)) {
+  for (const entry of entries) {
     if (entry.path[0] === "/") continue;
     const raw = entry.path.split(/\//g);
     if (raw.some((part) => part === "..")) continue;
@@ -269,8 +274,153 @@ export function tgzToZip(tgz, spec, libzipSyncPath) {
   return writeZip(buildArchive(tgz, spec.prefix, spec.strip === undefined ? 1 : spec.strip), level, compress);
 }
 
+// Git dependencies. Yarn clones the repository, runs `yarn pack` in it (packUtils: the file list of
+// genPackList, package.json rewritten as JSON.stringify(raw, null, 2), mode 0755 for `bin` files and 0644 for
+// everything else, sorted paths under package/) and zips that tarball as above. Reproduced here for plain
+// packages; anything that would make Yarn run scripts, another package manager or a manifest rewrite is
+// refused with the reason.
+const PACK_ACCEPT = ["/package.json", "/readme", "/readme.*", "/license", "/license.*", "/licence", "/licence.*", "/changelog", "/changelog.*"];
+const PACK_REJECT = ["/package.tgz", ".github", ".git", ".hg", "node_modules", ".npmignore", ".gitignore", ".#*", ".DS_Store", ".yarnrc.yml", "/yarn.lock", "/.yarn/cache", "/.yarn/install-state.gz", "/.yarn/__virtual__"];
+const REJECT_ALL = "**/*";
+
+export class PackRefused extends Error {}
+
+function globRegex(p) {
+  if (p === REJECT_ALL) return /^/;
+  if (/[[\]{}()!+@\\]/.test(p) || p.includes("**")) throw new PackRefused("the ignore pattern " + JSON.stringify(p) + " uses glob syntax lock2nix does not reproduce");
+  // picomatch: a star that is a whole path segment matches at least one character
+  const re = p.split("/").map((seg) => seg === "*" ? "[^/]+" : Array.from(seg, (c) => c === "*" ? "[^/]*" : c === "?" ? "[^/]" : c.replace(/[.^$|]/g, "\\$&")).join("")).join("/");
+  return new RegExp("^" + re + "$", "i");
+}
+
+// micromatch.isMatch(path, patterns, {dot, nocase}) for the patterns with a slash, and with {basename} for
+// the others (packUtils' matchesPattern)
+function matchesAny(path, patterns) {
+  const base = posix.basename(path);
+  return patterns.some((p) => p === REJECT_ALL || globRegex(p).test(p.includes("/") ? path : base));
+}
+
+// 0: no opinion, 1: matched, 2: matched by a negated pattern
+function patternVerdict(path, list) {
+  const plain = list.filter((p) => p[0] !== "!");
+  const negated = list.filter((p) => p[0] === "!").map((p) => p.slice(1));
+  return matchesAny(path, negated) ? 2 : matchesAny(path, plain) ? 1 : 0;
+}
+
+function isIgnored(path, globalList, ignoreLists) {
+  const s = patternVerdict(path, globalList.accept);
+  if (s !== 0) return s === 2;
+  const r = patternVerdict(path, globalList.reject);
+  if (r !== 0) return r === 1;
+  for (const l of ignoreLists || []) {
+    const a = patternVerdict(path, l.accept);
+    if (a !== 0) return a === 2;
+    const j = patternVerdict(path, l.reject);
+    if (j !== 0) return j === 1;
+  }
+  return false;
+}
+
+function addPattern(list, line, cwd) {
+  let p = line.trim();
+  if (p === "" || p[0] === "#") return;
+  const neg = p[0] === "!";
+  if (neg) p = p.slice(1);
+  if (/\.{0,1}\//.test(p)) p = posix.resolve(cwd, p);
+  list.push(neg ? "!" + p : p);
+}
+
+const SCRIPTS = ["prepack", "postpack"];
+const DEP_FIELDS = ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"];
+
+/** Refuses what makes Yarn's pack of a git checkout more than a file copy; returns the manifest. */
+export function plainManifest(dir) {
+  const refuse = (why) => { throw new PackRefused(why); };
+  let raw;
+  try { raw = JSON.parse(readFileSync(posix.join(dir, "package.json"), "utf8")); } catch (e) { refuse("no readable package.json at the root of the checkout (" + e.message + ")"); }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) refuse("package.json is not an object");
+  for (const s of SCRIPTS) if (raw.scripts && typeof raw.scripts[s] === "string") refuse("it has a " + s + " script, which Yarn runs (after an install) while packing");
+  if (raw.packageManager !== undefined) refuse("it names a packageManager, which Yarn then uses to pack it");
+  for (const f of ["package-lock.json", "pnpm-lock.yaml", ".yarnrc.yml", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"]) {
+    try { lstatSync(posix.join(dir, f)); refuse("it has " + f + ", which changes how Yarn packs it"); } catch (e) { if (e instanceof PackRefused) throw e; }
+  }
+  try {
+    if (!/^__metadata:$/m.test(readFileSync(posix.join(dir, "yarn.lock"), "utf8"))) refuse("it has a Yarn 1 yarn.lock, with which Yarn packs it with Yarn 1 after an install");
+  } catch (e) { if (e instanceof PackRefused) throw e; }
+  if (raw.publishConfig !== undefined) refuse("it has a publishConfig, which Yarn applies to the packed manifest");
+  if (raw.workspaces !== undefined) refuse("it is a workspace root");
+  for (const f of DEP_FIELDS) for (const v of Object.values(raw[f] || {})) if (typeof v === "string" && /^(workspace|catalog):/.test(v)) refuse("its " + f + " use " + v.split(":")[0] + ": ranges, which Yarn rewrites while packing");
+  return raw;
+}
+
+function binPaths(raw) {
+  const out = new Set();
+  if (typeof raw.bin === "string") out.add(posix.normalize(raw.bin));
+  else if (raw.bin && typeof raw.bin === "object") for (const v of Object.values(raw.bin)) if (typeof v === "string") out.add(posix.normalize(v));
+  return out;
+}
+
+/** packUtils.genPackList on a checkout (paths relative to it, sorted as Yarn sorts them). */
+export function packList(dir, raw) {
+  const globalList = { accept: PACK_ACCEPT.slice(), reject: PACK_REJECT.slice() };
+  const own = { accept: [], reject: [] };
+  for (const f of ["main", "module"]) if (typeof raw[f] === "string") own.accept.push(posix.resolve("/", raw[f]));
+  if (typeof raw.browser === "string") own.accept.push(posix.resolve("/", raw.browser));
+  for (const b of binPaths(raw)) own.accept.push(posix.resolve("/", b));
+  if (raw.browser && typeof raw.browser === "object") {
+    for (const [k, v] of Object.entries(raw.browser)) { own.accept.push(posix.resolve("/", k)); if (typeof v === "string") own.accept.push(posix.resolve("/", v)); }
+  }
+  const hasFiles = Array.isArray(raw.files);
+  if (hasFiles) { own.reject.push("/*"); for (const f of raw.files) addPattern(own.accept, String(f), "/"); }
+  const out = [];
+  const stack = [["/", [own]]];
+  while (stack.length > 0) {
+    const [f, lists] = stack.pop();
+    const st = lstatSync(posix.join(dir, f));
+    if (isIgnored(f, globalList, st.isDirectory() ? null : lists)) continue;
+    if (st.isDirectory()) {
+      const names = readdirSync(posix.join(dir, f));
+      let ignoreFile = null;
+      if (!hasFiles || f !== "/") ignoreFile = names.includes(".npmignore") ? ".npmignore" : names.includes(".gitignore") ? ".gitignore" : null;
+      let next = lists;
+      if (ignoreFile !== null) {
+        const l = { accept: [], reject: [] };
+        for (const line of readFileSync(posix.join(dir, f, ignoreFile), "utf8").split(/\n/g)) addPattern(l.reject, line, f);
+        next = [l].concat(lists);
+      }
+      if (isIgnored(f, globalList, lists)) next = [...lists, { accept: [], reject: [REJECT_ALL] }];
+      for (const n of names) stack.push([posix.resolve(f, n), next]);
+    } else if (st.isFile() || st.isSymbolicLink()) {
+      out.push(posix.relative("/", f));
+    }
+  }
+  return out.sort();
+}
+
+/** The entries of the tarball `yarn pack` writes for a plain package checkout, as tarEntries gives them. */
+export function* packEntries(dir) {
+  const raw = plainManifest(dir);
+  const bins = binPaths(raw);
+  for (const rel of packList(dir, raw)) {
+    const p = posix.normalize(rel);
+    const full = posix.join(dir, p);
+    const mode = bins.has(p) ? 0o755 : 0o644;
+    const st = lstatSync(full);
+    if (st.isSymbolicLink()) yield { path: "package/" + p, type: "SymbolicLink", mode, linkpath: readlinkSync(full), data: Buffer.alloc(0) };
+    else yield { path: "package/" + p, type: "File", mode, linkpath: "", data: p === "package.json" ? Buffer.from(JSON.stringify(raw, null, 2)) : readFileSync(full) };
+  }
+}
+
+/** A git checkout -> the zip Yarn keeps in its cache for it. */
+export function checkoutToZip(dir, spec, libzipSyncPath) {
+  const level = spec.level === undefined ? 0 : spec.level;
+  const compress = level !== 0 && libzipSyncPath ? libzipCompressor(libzipSyncPath, level) : undefined;
+  return writeZip(archiveOf(packEntries(dir), spec.prefix, 1), level, compress);
+}
+
 if (process.argv[1] && import.meta.url === "file://" + process.argv[1]) {
   const [src, out, json, libzip] = process.argv.slice(2);
-  writeFileSync(out, tgzToZip(readFileSync(src), JSON.parse(json), libzip));
+  const spec = JSON.parse(json);
+  writeFileSync(out, spec.from === "checkout" ? checkoutToZip(src, spec, libzip) : tgzToZip(readFileSync(src), spec, libzip));
 }
 ''

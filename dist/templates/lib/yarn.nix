@@ -4,6 +4,7 @@
 #   used unchanged:  yarn config set yarn-offline-mirror <out>;  yarn install --offline --frozen-lockfile
 # - Berry (v2+): Yarn's cache folder (the zips whose checksums the lockfile states). Copy it to .yarn/cache
 #   (or point cacheFolder at a writable copy) and run  yarn install --immutable  with enableNetwork: false.
+#   Git dependencies are pinned checkouts, packed as `yarn pack` packs them and zipped (berry-zip.mjs).
 # Uses only builtins and POSIX tools (tar for git checkouts; node for Berry zips).
 { fetchurl, fetchgit, runCommand, nodejs ? null, lock, outputName ? null }:
 let
@@ -32,7 +33,7 @@ let
     let src = fetchOne a;
     in if (a.meta.pack or null) == "tar" then tarOf a src else src;
 
-  # Berry: rebuild the zip Yarn keeps in its cache from the fetched tarball, byte for byte (the same code
+  # Berry: rebuild the zip Yarn keeps in its cache from the fetched tarball (or git checkout), byte for byte (the same code
   # lock2nix ran to verify the lockfile's checksum; see yarn-berry-zip.nix). Deflated zips are compressed by
   # the libzip build Yarn itself uses (@yarnpkg/libzip, a pinned download listed as a tool).
   zipScript = builtins.toFile "yarn-berry-zip.mjs" (import ./yarn-berry-zip.nix);
