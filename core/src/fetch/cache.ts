@@ -7,20 +7,23 @@
 //   digests/sha1|sha512/<hex>       a hard link of the blob with this digest (lets an expected digest hit; a link
 //                                   costs far less than a new file). Self-verifying: read, its bytes must hash to
 //                                   its name, and it must be the same file as the blob
-//   index/sha1|sha512/ab/<hex>      older versions' digest entries (the blob's sha256): still read, no longer written
+//   index/sha1|sha512/ab/<hex>      older versions' digest entries (the blob's sha256): still read; written only
+//                                   where the filesystem has no hard links
 //   trees/ab/<key>/{tree,meta.json} an unpacked tree (git checkout, archive) and its NAR hash
 //   tmp/                            work in progress: <pid>-<random>; never read as an entry
 //   partial/<pid>-<random>.<sha256(url)>.<total>.<base64url(validator)>
 //                                   a download in progress that a later run may resume with Range (only for
 //                                   requests with an expected digest, which verifies the joined bytes); the name
 //                                   says what If-Range needs, so it is one file. (Older versions used
-//                                   partial/ab/<sha256(url)>/<pid>-<random>/{data,meta.json}: never resumed, swept.)
+//                                   partial/ab/<sha256(url)>/<pid>-<random>/{data,meta.json}: not resumed;
+//                                   swept when empty or a week old.)
 //
 // Every entry appears by rename(2) or link(2) of a complete temp file or folder (atomic on one filesystem), so a
 // killed run leaves only tmp/ and partial/ files, which a later run resumes or sweeps once their owner process is
 // gone. Concurrent processes may download the same thing; the last rename wins and both results are identical.
 // Entries are re-verified on read. Shard folders are created once per process (remembered in memory); the small
 // index files are read and written with synchronous calls, which cost less than a trip through libuv's threadpool.
+// Because digest entries are links of blobs, removing blobs/ alone frees no space: remove the whole folder.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
@@ -130,7 +133,7 @@ export class DownloadCache {
     return join(this.root, 'index', 'url', h.slice(0, 2), h);
   }
 
-  /** the older layout's digest entry (read, never written) */
+  /** the older layout's digest entry (read; written only without hard links) */
   private digestIndex(algo: HashAlgo, hex: string): string {
     return join(this.root, 'index', algo, hex.slice(0, 2), hex);
   }
@@ -369,7 +372,10 @@ export class DownloadCache {
       try {
         await this.into(dirname(p), () => linkSync(path, p));
       } catch (e) {
-        if (code(e) !== 'EEXIST') throw e;
+        if (code(e) === 'EEXIST') continue;
+        // a filesystem without hard links: the older layout's entry (a file holding the sha256) instead
+        if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS'].includes(code(e) ?? '')) throw e;
+        await this.writeAtomic(this.digestIndex(algo, hex), sha256);
       }
     }
     if (url !== undefined) await this.writeAtomic(this.urlIndex(url), JSON.stringify({ url, sha256, size: info.size, sha1, sha512 }));
