@@ -21,13 +21,14 @@
 // Every entry appears by rename(2) or link(2) of a complete temp file or folder (atomic on one filesystem), so a
 // killed run leaves only tmp/ and partial/ files, which a later run resumes or sweeps once their owner process is
 // gone. Concurrent processes may download the same thing; the last rename wins and both results are identical.
-// Entries are re-verified on read. Shard folders are created once per process (remembered in memory); the small
-// index files are read and written with synchronous calls, which cost less than a trip through libuv's threadpool.
+// Entries are re-verified on read. Shard folders are created once per process (remembered in memory); small
+// reads and writes (a missing entry, a chunk into the page cache, a record) are synchronous calls, which cost
+// less than a trip through libuv's threadpool; renames and links, dearer, go through it.
 // Because digest entries are links of blobs, removing blobs/ alone frees no space: remove the whole folder.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HashAlgo } from '../model.ts';
 
@@ -163,15 +164,15 @@ export class DownloadCache {
   }
 
   /** Run `op` (a rename, link or create into `dir`); when `dir` vanished under us, create it and run it again. */
-  private async into<T>(dir: string, op: () => T): Promise<T> {
+  private async into<T>(dir: string, op: () => T | Promise<T>): Promise<T> {
     await this.ensureDir(dir);
     try {
-      return op();
+      return await op();
     } catch (e) {
       if (code(e) !== 'ENOENT') throw e;
       this.dirs.delete(dir);
       await this.ensureDir(dir);
-      return op();
+      return await op();
     }
   }
 
@@ -342,7 +343,7 @@ export class DownloadCache {
   async writeAtomic(path: string, text: string): Promise<void> {
     const tmp = await this.writeTemp(text);
     try {
-      await this.into(dirname(path), () => renameSync(tmp, path));
+      await this.into(dirname(path), () => rename(tmp, path));
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;
@@ -355,7 +356,7 @@ export class DownloadCache {
    */
   async commitBlob(tmp: string, info: { size: number; digests: Digests }, url: string | undefined): Promise<BlobInfo> {
     const path = this.blobPath(info.digests.sha256);
-    await this.into(dirname(path), () => renameSync(tmp, path));
+    await this.into(dirname(path), () => rename(tmp, path));
     await this.index(path, info, url);
     return { path, ...info };
   }
@@ -370,7 +371,7 @@ export class DownloadCache {
     for (const [algo, hex] of [['sha1', sha1], ['sha512', sha512]] as const) {
       const p = this.digestEntry(algo, hex);
       try {
-        await this.into(dirname(p), () => linkSync(path, p));
+        await this.into(dirname(p), () => link(path, p));
       } catch (e) {
         if (code(e) === 'EEXIST') continue;
         // a filesystem without hard links: the older layout's entry (a file holding the sha256) instead
