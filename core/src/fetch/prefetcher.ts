@@ -3,9 +3,8 @@
 // that honour Retry-After, hashes streamed while the body goes to a temp file, and a content-addressed cache
 // (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
 
-import { readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, open as openCb, readFileSync, writeSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -289,24 +288,25 @@ export class HttpPrefetcher implements Prefetcher {
     try {
       const hasher = new MultiHasher();
       if (append) await feedFile(tmp, hasher, p!.bytes);
-      // opened before streaming, so the file exists (and the finally below removes it) whatever happens next
-      const fh = await open(tmp, append ? 'r+' : 'wx');
-      if (append) await fh.truncate(p!.bytes);
+      // opened before streaming, so the file exists (and the finally below removes it) whatever happens next;
+      // created on the threadpool (a new file is the dear part), written and closed synchronously
+      const fd = await new Promise<number>((ok, ko) => openCb(tmp, append ? 'r+' : 'wx', (e, n) => (e ? ko(e) : ok(n))));
       // sequential writes: when the body fails, the file holds exactly the bytes hashed so far
       try {
         try {
+          if (append) ftruncateSync(fd, p!.bytes);
           let pos = append ? p!.bytes : 0;
           for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
             hasher.update(chunk);
             // written synchronously: a chunk into the page cache costs less than a trip through the threadpool
             for (let off = 0; off < chunk.length; ) {
-              const n = writeSync(fh.fd, chunk, off, chunk.length - off, pos);
+              const n = writeSync(fd, chunk, off, chunk.length - off, pos);
               off += n;
               pos += n;
             }
           }
         } finally {
-          await fh.close();
+          closeSync(fd);
         }
       } catch (e) {
         if (this.opts.signal?.aborted) throw e;
