@@ -1,7 +1,8 @@
 // `pnpm bench`: lock2nix measured side by side with its baselines in one run, so that the ratios hold on a
 // busy machine. Options: --quick (small sizes, for a smoke run), --sample N (nix-prefetch-url calls timed,
 // default 40), --rounds N (alternating rounds for (2) and (5), default 3), --skip-big, --readme (write the
-// table into README.md between the bench markers), --json FILE.
+// table into README.md between the bench markers), --json FILE, --only 1,4 (run only those items; (3) also runs
+// the lock2nix rounds of (2) for its warm cache).
 
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +24,7 @@ const { values: opt } = parseArgs({
     'skip-big': { type: 'boolean' },
     readme: { type: 'boolean' },
     json: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const quick = Boolean(opt.quick);
@@ -31,6 +33,8 @@ const NPU_SAMPLE = Number(opt.sample ?? (quick ? 5 : 40));
 const ROUNDS = Number(opt.rounds ?? (quick ? 1 : 3));
 const BIG = quick ? 64 * 1024 * 1024 : 1024 * 1024 * 1024;
 const CONCURRENCY = 16;
+const ONLY = opt.only ? new Set(opt.only.split(',').map((x) => x.trim())) : undefined;
+const want = (item: string) => !ONLY || ONLY.has(item);
 const NIX_ENV = { ...process.env, NIX_CONFIG: 'substituters =\nwarn-dirty = false\n' };
 const has = (cmd: string, args = ['--version']) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
@@ -53,7 +57,7 @@ try {
     { eco: 'nuget', file: 'project.assets.json', text: projectAssetsJson(sizes.nuget), what: `project.assets.json, ${sizes.nuget} libraries` },
     { eco: 'synthetic', file: 'synthetic.lock', text: servedLock(servedArtifacts('http://127.0.0.1:9', sizes.yarn, { salt: 'conv' })), what: `core pipeline alone (synthetic converter), ${sizes.yarn} entries` },
   ];
-  for (const g of gens) {
+  for (const g of want('1') ? gens : []) {
     const dir = join(work, 'convert', g.eco);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, g.file), g.text);
@@ -98,7 +102,7 @@ try {
   const curls: number[] = [];
   let warmCache = '';
   const hasCurl = has('curl') && has('sha256sum');
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (want('2') || want('3') ? ROUNDS : 0); round++) {
     log(`(2) round ${round + 1}/${ROUNDS}: lock2nix`);
     const cacheDir = join(lockDir, `cache-${round}`);
     const r = await runTask({ kind: 'convert', converter: convName, file: lockFile, offline: false, cacheDir, concurrency: CONCURRENCY });
@@ -112,7 +116,7 @@ try {
       notes.push(`(2) lock2nix round ${round + 1} failed: ${r.result.error ?? `${r.result.pinned} of ${arts.length} pinned`}`);
       await rm(cacheDir, { recursive: true, force: true });
     }
-    if (hasCurl) {
+    if (hasCurl && want('2')) {
       log(`(2) round ${round + 1}/${ROUNDS}: curl --parallel + sha256sum`);
       const out = join(lockDir, `curl-${round}`);
       await mkdir(out, { recursive: true });
@@ -130,7 +134,7 @@ try {
     }
   }
   let npuPer = NaN;
-  if (has('nix-prefetch-url')) {
+  if (want('2') && has('nix-prefetch-url')) {
     log(`(2) nix-prefetch-url over ${NPU_SAMPLE} of the URLs`);
     const times: number[] = [];
     for (const a of arts.slice(0, NPU_SAMPLE)) {
@@ -143,23 +147,27 @@ try {
   const oursMed = ours.length ? median(ours) : NaN;
   const curlMed = curls.length ? median(curls) : NaN;
   const npuTotal = npuPer * arts.length;
-  const what2 = `(2) verify-mode prefetch (${convName} converter), ${arts.length} artifacts (${totalMB.toFixed(0)} MB), concurrency ${CONCURRENCY}, fresh cache`;
-  rows.push({
-    item: '2a', what: `${what2} vs nix-prefetch-url loop`,
-    ours: `${fmtMs(oursMed)} end to end (${fmtMs(ours.length ? median(oursIn) : NaN)} in-process), median of ${ours.length}`,
-    baseline: Number.isFinite(npuTotal) ? `${fmtMs(npuTotal)} (${NPU_SAMPLE} timed, ${fmtMs(npuPer)} each, × ${arts.length})` : 'n/a',
-    ratio: `${fmtX(npuTotal / oursMed)} faster`, target: '≥ 10× faster',
-    met: Number.isFinite(npuTotal / oursMed) ? npuTotal / oursMed >= 10 : undefined,
-  });
-  rows.push({
-    item: '2b', what: `${what2} vs curl --parallel to disk + sha256sum`,
-    ours: `${fmtMs(oursMed)}`, baseline: `${fmtMs(curlMed)} (median of ${curls.length})`,
-    ratio: `${fmtX(oursMed / curlMed)} of curl`, target: '≤ 1.5× curl',
-    met: Number.isFinite(oursMed / curlMed) ? oursMed / curlMed <= 1.5 : undefined,
-  });
+  if (want('2')) {
+    const what2 = `(2) verify-mode prefetch (${convName} converter), ${arts.length} artifacts (${totalMB.toFixed(0)} MB), concurrency ${CONCURRENCY}, fresh cache`;
+    rows.push({
+      item: '2a', what: `${what2} vs nix-prefetch-url loop`,
+      ours: `${fmtMs(oursMed)} end to end (${fmtMs(ours.length ? median(oursIn) : NaN)} in-process), median of ${ours.length}`,
+      baseline: Number.isFinite(npuTotal) ? `${fmtMs(npuTotal)} (${NPU_SAMPLE} timed, ${fmtMs(npuPer)} each, × ${arts.length})` : 'n/a',
+      ratio: `${fmtX(npuTotal / oursMed)} faster`, target: '≥ 10× faster',
+      met: Number.isFinite(npuTotal / oursMed) ? npuTotal / oursMed >= 10 : undefined,
+    });
+    rows.push({
+      item: '2b', what: `${what2} vs curl --parallel to disk + sha256sum`,
+      ours: `${fmtMs(oursMed)}`, baseline: `${fmtMs(curlMed)} (median of ${curls.length})`,
+      ratio: `${fmtX(oursMed / curlMed)} of curl`, target: '≤ 1.5× curl',
+      met: Number.isFinite(oursMed / curlMed) ? oursMed / curlMed <= 1.5 : undefined,
+    });
+  }
 
   // (3) incremental: one dependency changed in the N-entry lockfile, with the warm cache from (2)
-  if (warmCache) {
+  if (!want('3')) {
+    // not asked for
+  } else if (warmCache) {
     const changed = [...arts];
     const idx = Math.floor(arts.length / 2);
     const fresh = servedArtifacts(server.url, 1, { salt: `${salt}-changed`, from: idx })[0]!;
@@ -182,7 +190,7 @@ try {
   if (warmCache) await rm(warmCache, { recursive: true, force: true });
 
   // (4) peak memory while prefetching one large artifact generated on the fly by the server
-  if (!opt['skip-big']) {
+  if (!opt['skip-big'] && want('4')) {
     log(`(4) prefetching one ${BIG / 2 ** 20} MiB artifact`);
     const cacheDir = join(work, 'big-cache');
     const r = await runTask({ kind: 'file', url: `${server.url}/big/${salt}/${BIG}/big.bin`, cacheDir });
@@ -196,7 +204,7 @@ try {
   }
 
   // (5) nix-instantiate: the generated output vs a hand-written list of the same fetchurl calls
-  if (has('nix-instantiate')) {
+  if (want('5') && has('nix-instantiate')) {
     const dir5 = join(work, 'instantiate');
     await mkdir(dir5, { recursive: true });
     const gen = await convertText(conv, lockFile, await readFile(lockFile, 'utf8'), {
