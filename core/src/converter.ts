@@ -3,7 +3,7 @@
 // to its lockfile: detect, parse, resolve to URLs and stated hashes, and check its ecosystem's own hashes.
 
 import type { Artifact, Ecosystem, NixData, ParsedLock, Pin, PinnedArtifact } from './model.ts';
-import type { Prefetcher, FetchedFile } from './fetch/types.ts';
+import type { Prefetcher, FetchedFile, FetchedTree } from './fetch/types.ts';
 import type { Reporter } from './report.ts';
 
 export interface ConvertContext {
@@ -53,10 +53,13 @@ export interface Converter<Native = unknown> {
   /** the artifacts with URLs, stated hashes and cache names; network only through ctx.prefetcher */
   resolve(lock: ParsedLock<Native>, ctx: ConvertContext): Promise<Resolved>;
   /**
-   * Check hashes whose meaning is 'ecosystem' (NuGet content hash, Berry zip checksum) against the
-   * downloaded file; throw HashMismatchError naming package, URL, expected and actual.
+   * Check hashes whose meaning is 'ecosystem' (NuGet content hash, Berry zip checksum) against what pinning
+   * fetched: the downloaded file for a `file` fetch, the tree for a `git` or `archive` fetch (`isFetchedTree`
+   * tells them apart); throw HashMismatchError naming package, URL, expected and actual. Files come here
+   * when they carry an ecosystem hash; every fetched tree comes here (a converter may also refuse a tree it
+   * cannot use faithfully, with a Lock2nixError saying why).
    */
-  verify?(artifact: Artifact, file: FetchedFile, ctx: ConvertContext): Promise<void>;
+  verify?(artifact: Artifact, fetched: FetchedFile | VerifiedTree, ctx: ConvertContext): Promise<void>;
   /**
    * After pinning: a chance to read fetched content (crates inside a git tree, an sdist's build-system) and
    * add artifacts or meta. Must be deterministic for the same pins.
@@ -67,6 +70,17 @@ export interface Converter<Native = unknown> {
    * e.g. NuGet's `nixpkgs`: the deps.json that nixpkgs' buildDotnetModule reads.
    */
   readonly formats?: Readonly<Record<string, ExtraFormat>>;
+}
+
+/** A fetched tree as `verify` receives it, with where it came from. */
+export interface VerifiedTree extends FetchedTree {
+  /** the archive URL that served it, or the git repository URL (the commit is the artifact's `fetch.rev`) */
+  url: string;
+}
+
+/** Whether `verify` was given a tree (git checkout, unpacked archive) rather than a downloaded file. */
+export function isFetchedTree(f: FetchedFile | VerifiedTree): f is VerifiedTree {
+  return 'dir' in f;
 }
 
 export interface ExtraFormat {

@@ -1,10 +1,11 @@
 // Pinning: give every artifact a hash Nix can use, and trust none that was not verified or justified by
 // the lockfile's own checksum semantics.
 
-import type { Converter, ConvertContext } from './converter.ts';
+import type { Converter, ConvertContext, VerifiedTree } from './converter.ts';
 import { HashMismatchError, Lock2nixError } from './errors.ts';
 import type { FetchedFile } from './fetch/types.ts';
 import { hexToSri } from './hash/encode.ts';
+import { narHash } from './hash/nar.ts';
 import type { Artifact, HashAlgo, Pin, PinnedArtifact, StatedHash } from './model.ts';
 
 const STRENGTH: Record<HashAlgo, number> = { sha1: 1, sha256: 2, sha512: 3 };
@@ -51,21 +52,34 @@ async function pinFile(a: Artifact & { fetch: { type: 'file' } }, conv: Converte
   return { hash: hexToSri(algo, file.digests[algo]), by: 'download' };
 }
 
-async function pinTree(a: Artifact, ctx: ConvertContext): Promise<Pin | undefined> {
+async function pinTree(a: Artifact, conv: Converter, ctx: ConvertContext): Promise<Pin | undefined> {
   const stated = strongest(a.hashes, 'nar');
-  if (ctx.offline) return emittable(stated) ? { hash: hexToSri(stated.algo, stated.hex), by: 'lockfile' } : undefined;
-  let narHash: string;
+  const needsEcosystemCheck = a.hashes.some((h) => h.meaning === 'ecosystem') && conv.verify !== undefined;
+  if (ctx.offline) return emittable(stated) && !needsEcosystemCheck ? { hash: hexToSri(stated.algo, stated.hex), by: 'lockfile' } : undefined;
+  let tree: VerifiedTree;
   if (a.fetch.type === 'git') {
-    narHash = (await ctx.prefetcher.git({ url: a.fetch.url, rev: a.fetch.rev, submodules: a.fetch.submodules, pkg: label(a) })).narHash;
+    tree = { ...(await ctx.prefetcher.git({ url: a.fetch.url, rev: a.fetch.rev, submodules: a.fetch.submodules, pkg: label(a) })), url: a.fetch.url };
   } else if (a.fetch.type === 'archive') {
-    narHash = (await ctx.prefetcher.archive({ urls: a.fetch.urls, pkg: label(a) })).narHash;
+    const { file, ...unpacked } = await ctx.prefetcher.archive({ urls: a.fetch.urls, pkg: label(a) });
+    tree = { ...unpacked, url: file.url };
   } else {
     return undefined;
   }
-  if (emittable(stated) && hexToSri(stated.algo, stated.hex) !== narHash && stated.algo === 'sha256') {
-    throw new HashMismatchError(label(a), a.fetch.type === 'git' ? a.fetch.url : a.fetch.urls[0]!, hexToSri(stated.algo, stated.hex), narHash, `${stated.field} (NAR)`);
+  await checkNarHashes(a, tree);
+  // every fetched tree goes through verify: besides ecosystem hashes, the converter may refuse a tree whose
+  // use it cannot reproduce (a Berry git dependency whose pack runs scripts)
+  if (conv.verify) await conv.verify(a, tree, ctx);
+  return { hash: tree.narHash, by: 'download' };
+}
+
+/** Compare every stated NAR hash, whatever its algorithm, with the fetched tree. */
+async function checkNarHashes(a: Artifact, tree: VerifiedTree): Promise<void> {
+  for (const h of a.hashes) {
+    if (h.meaning !== 'nar') continue;
+    const actual = h.algo === 'sha256' ? tree.narHash : await narHash(tree.dir, h.algo);
+    const expected = hexToSri(h.algo, h.hex);
+    if (actual !== expected) throw new HashMismatchError(label(a), tree.url, expected, actual, `${h.field} (NAR, ${h.algo})`);
   }
-  return { hash: narHash, by: 'download' };
 }
 
 /** Pin every artifact. In parallel: the prefetcher bounds concurrency. The result keeps the input order. */
@@ -77,7 +91,7 @@ export async function pinAll(artifacts: Artifact[], conv: Converter, ctx: Conver
       // a pin an earlier run verified for the same download (ctx.reusePin, optional) saves the fetch
       let pin: Pin | undefined = a.fetch.type !== 'none' ? ctx.reusePin?.(a) : undefined;
       if (!pin && a.fetch.type === 'file') pin = await pinFile(a as Artifact & { fetch: { type: 'file' } }, conv, ctx);
-      else if (!pin && a.fetch.type !== 'none') pin = await pinTree(a, ctx);
+      else if (!pin && a.fetch.type !== 'none') pin = await pinTree(a, conv, ctx);
       ctx.reporter.report({ type: 'progress', done: ++done, total, label: label(a) });
       return pin ? { ...a, pin } : { ...a };
     }),

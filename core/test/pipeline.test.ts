@@ -1,17 +1,21 @@
 // The pinning rules every converter shares, through the real pipeline, the real prefetcher and a loopback
 // server: which stated hash may be emitted, when to download, what a mismatch says, what offline leaves.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type FixtureServer } from '@lock2nix/fixtures';
+import { startServer, testWithTools, type FixtureServer } from '@lock2nix/fixtures';
 import {
   CollectingReporter,
   convertText,
   createPrefetcher,
   HashMismatchError,
+  isFetchedTree,
   LockfileError,
+  PinError,
   type Artifact,
   type ConvertContext,
   type Converter,
@@ -21,7 +25,10 @@ import {
 const hex = (algo: string, s: string) => createHash(algo).update(s).digest('hex');
 const sri = (algo: string, s: string) => `${algo}-${createHash(algo).update(s).digest('base64')}`;
 
-/** A converter whose lockfile is JSON: [{ name, file, hashes: [[algo, meaning, body-to-hash]] }] */
+/**
+ * A converter whose lockfile is JSON: [{ name, file, hashes: [[algo, meaning, body-to-hash]] }]; with
+ * `archive`, the file is fetched as an archive and `nar` states its NAR hashes ([algo, hex]).
+ */
 function synthetic(base: string, verify?: Converter['verify']): Converter {
   return {
     ecosystem: 'cargo',
@@ -31,14 +38,17 @@ function synthetic(base: string, verify?: Converter['verify']): Converter {
     detect: () => true,
     parse: (file, text) => ({ ecosystem: 'cargo', file, format: 'synthetic', native: JSON.parse(text) as unknown }),
     async resolve(lock) {
-      const entries = lock.native as { name: string; file?: string; hashes: [StatedHash['algo'], StatedHash['meaning'], string][]; cache?: string }[];
+      const entries = lock.native as { name: string; file?: string; archive?: boolean; hashes: [StatedHash['algo'], StatedHash['meaning'], string][]; nar?: [StatedHash['algo'], string][]; cache?: string }[];
       const artifacts: Artifact[] = entries.map((e, i) => ({
         key: e.name,
         name: e.name,
         version: '1.0.0',
         source: { kind: e.file ? 'registry' : 'path' },
-        fetch: e.file ? { type: 'file', urls: [`${base}/${e.file}`], name: `${e.name}.tgz` } : { type: 'none', reason: 'local path' },
-        hashes: e.hashes.map(([algo, meaning, body]) => ({ algo, meaning, hex: hex(algo, body), field: 'hash' })),
+        fetch: e.file ? { type: e.archive ? 'archive' : 'file', urls: [`${base}/${e.file}`], name: `${e.name}.tgz` } : { type: 'none', reason: 'local path' },
+        hashes: [
+          ...e.hashes.map(([algo, meaning, body]) => ({ algo, meaning, hex: hex(algo, body), field: 'hash' })),
+          ...(e.nar ?? []).map(([algo, h]) => ({ algo, meaning: 'nar' as const, hex: h, field: 'narHash' })),
+        ],
         cachePath: e.cache ?? `${e.name}.tgz`,
         line: i + 1,
       }));
@@ -48,8 +58,10 @@ function synthetic(base: string, verify?: Converter['verify']): Converter {
   };
 }
 
+const run = promisify(execFile);
 let server: FixtureServer;
 let cacheDir: string;
+let treeDir: string;
 const ctx = (offline: boolean): ConvertContext => ({
   projectDir: '/nonexistent',
   offline,
@@ -64,6 +76,13 @@ beforeAll(async () => {
   server.file('/b.tgz', 'BBB');
   server.file('/c.tgz', 'CCC');
   cacheDir = await mkdtemp(join(tmpdir(), 'lock2nix-pipeline-'));
+  // an archive with one top folder, and the tree a fetchzip-like unpack makes of it
+  treeDir = join(cacheDir, 'src', 'pkg-1.0.0');
+  await mkdir(join(treeDir, 'lib'), { recursive: true });
+  await writeFile(join(treeDir, 'package.json'), '{"name":"t"}\n');
+  await writeFile(join(treeDir, 'lib', 'run.sh'), 'echo\n', { mode: 0o755 });
+  await run('tar', ['-czf', join(cacheDir, 't.tar.gz'), '-C', join(cacheDir, 'src'), 'pkg-1.0.0']);
+  server.file('/t.tar.gz', await readFile(join(cacheDir, 't.tar.gz')));
 });
 afterAll(async () => {
   await server.close();
@@ -124,6 +143,7 @@ describe('pinning rules', () => {
   test('ecosystem hashes go through the converter verify step, and its mismatch stops the run', async () => {
     const seen: string[] = [];
     const conv = synthetic(server.url, async (a, f) => {
+      if (isFetchedTree(f)) throw new Error('a file fetch was given a tree');
       seen.push(`${a.name}:${f.digests.sha256}`);
       if (a.name === 'c') throw new HashMismatchError(a.name, f.url, 'content-expected', 'content-actual', 'content hash');
     });
@@ -133,6 +153,44 @@ describe('pinning rules', () => {
     expect(seen).toEqual([`a:${hex('sha256', 'AAA')}`]);
     const bad = JSON.stringify([{ name: 'c', file: 'c.tgz', hashes: [['sha512', 'ecosystem', 'x']] }]);
     await expect(convertText(conv, 'synthetic.json', bad, ctx(false))).rejects.toThrow(/content hash mismatch/);
+  });
+
+  testWithTools(['nix-hash'], 'a stated NAR hash is compared whatever its algorithm (sha1, sha256, sha512), as nix-hash computes it', async () => {
+    const nixHash = async (algo: string) => (await run('nix-hash', ['--type', algo, treeDir])).stdout.trim();
+    const good = await Promise.all((['sha1', 'sha256', 'sha512'] as const).map(async (algo) => [algo, await nixHash(algo)] as [StatedHash['algo'], string]));
+    const ok = await convertText(synthetic(server.url), 'synthetic.json', JSON.stringify([{ name: 't', file: 't.tar.gz', archive: true, hashes: [], nar: good }]), ctx(false));
+    expect(ok.artifacts[0]!.pin).toEqual({ hash: `sha256-${Buffer.from(good[1]![1], 'hex').toString('base64')}`, by: 'download' });
+    for (const algo of ['sha1', 'sha512'] as const) {
+      const wrong = good.map(([a, h]): [StatedHash['algo'], string] => [a, a === algo ? '0'.repeat(h.length) : h]);
+      const err = await convertText(synthetic(server.url), 'synthetic.json', JSON.stringify([{ name: 't', file: 't.tar.gz', archive: true, hashes: [], nar: wrong }]), ctx(false)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HashMismatchError);
+      const m = err as HashMismatchError;
+      expect(m.pkg).toBe('t 1.0.0');
+      expect(m.url).toBe(`${server.url}/t.tar.gz`);
+      expect(m.expected).toBe(`${algo}-${Buffer.alloc(algo === 'sha1' ? 20 : 64).toString('base64')}`);
+      expect(m.actual).toBe(`${algo}-${Buffer.from(await nixHash(algo), 'hex').toString('base64')}`);
+      expect(m.message).toContain(`NAR, ${algo}`);
+    }
+  });
+
+  test('a fetched tree goes through verify (the unpacked folder and its URL); mismatches of several are all named', async () => {
+    const seen: string[] = [];
+    const conv = synthetic(server.url, async (a, f) => {
+      if (!isFetchedTree(f)) throw new Error('an archive fetch was given a file');
+      seen.push(`${a.name}:${f.url}:${await readFile(join(f.dir, 'package.json'), 'utf8')}`);
+      if (a.name !== 'ok') throw new HashMismatchError(a.name, f.url, 'tree-expected', 'tree-actual', 'tree checksum');
+    });
+    const entry = (name: string) => ({ name, file: 't.tar.gz', archive: true, hashes: [] });
+    const r = await convertText(conv, 'synthetic.json', JSON.stringify([entry('ok')]), ctx(false));
+    expect(r.artifacts[0]!.pin?.by).toBe('download');
+    expect(seen).toEqual([`ok:${server.url}/t.tar.gz:{"name":"t"}\n`]);
+    const err = await convertText(conv, 'synthetic.json', JSON.stringify([entry('x'), entry('y')]), ctx(false)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PinError);
+    const errors = (err as PinError).errors as HashMismatchError[];
+    expect(errors.map((e) => [e.pkg, e.url, e.expected, e.actual])).toEqual([['x', `${server.url}/t.tar.gz`, 'tree-expected', 'tree-actual'], ['y', `${server.url}/t.tar.gz`, 'tree-expected', 'tree-actual']]);
+    // offline, nothing is fetched, so nothing can be verified: unpinned
+    const off = await convertText(conv, 'synthetic.json', JSON.stringify([entry('ok')]), ctx(true));
+    expect(off.unpinned.map((a) => a.name)).toEqual(['ok']);
   });
 
   test('two entries that would share a cache name are caught, naming both', async () => {

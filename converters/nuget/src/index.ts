@@ -5,7 +5,7 @@
 // a feed serves. So every package is downloaded, its content hash computed and compared (verify), and the
 // file's own hash pinned. Offline, only the cache can pin.
 
-import { HashMismatchError, Lock2nixError, hexToSri, parseHash, type Converter, type ConvertContext, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
+import { HashMismatchError, Lock2nixError, hexToSri, isFetchedTree, parseHash, type Converter, type ConvertContext, type ParsedLock, type PinnedArtifact, type Resolved } from '@lock2nix/core';
 import { nupkgContentHash } from './content-hash.ts';
 import { renderDepsJson } from './deps-json.ts';
 import { parseJson } from './json.ts';
@@ -56,6 +56,7 @@ export const nugetConverter: Converter<NugetPlan> = {
     return resolvePlan(lock.native, lock.file, ctx);
   },
   async verify(artifact, file) {
+    if (isFetchedTree(file)) return; // NuGet fetches files only
     const stated = artifact.hashes.find((h) => h.meaning === 'ecosystem' && h.algo === 'sha512');
     if (!stated) return;
     let actual;

@@ -6,7 +6,7 @@ import { parseV1 } from './parse-v1.ts';
 import { resolveBerry } from './resolve-berry.ts';
 import { resolveV1 } from './resolve-v1.ts';
 import type { YarnLock } from './schema.ts';
-import { finishBerryGit, verifyBerryZip } from './verify.ts';
+import { verifyBerryZip } from './verify.ts';
 
 function isBerryText(text: string): boolean {
   return /^"?__metadata"?:/m.test(text);
@@ -36,9 +36,6 @@ export const yarnConverter: Converter<YarnLock> = {
     throw new LockfileError(lock.file, undefined, 'unknown yarn.lock flavour');
   },
   verify: verifyBerryZip,
-  async finish(pinned, resolved, ctx) {
-    return (resolved.meta as { flavour?: string } | undefined)?.flavour === 'berry' ? finishBerryGit(pinned, resolved, ctx) : { artifacts: pinned };
-  },
 };
 
 export default yarnConverter;

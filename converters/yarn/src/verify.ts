@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { FetchError, HashMismatchError, label, Lock2nixError, type Artifact, type ConvertContext, type FetchedFile, type PinnedArtifact, type Resolved } from '@lock2nix/core';
+import { HashMismatchError, isFetchedTree, label, Lock2nixError, type Artifact, type FetchedFile, type VerifiedTree } from '@lock2nix/core';
 import { checkoutToZip, PackRefused, tgzToZip } from './berry-zip.mjs';
 import { installedLibzipSync, libzipFor } from './libzip.ts';
 
@@ -14,7 +14,8 @@ interface ZipMeta {
   cacheKey: string;
 }
 
-export async function verifyBerryZip(a: Artifact, file: FetchedFile): Promise<void> {
+export async function verifyBerryZip(a: Artifact, file: FetchedFile | VerifiedTree): Promise<void> {
+  if (isFetchedTree(file)) return verifyPackedTree(a, file);
   const stated = a.hashes.find((h) => h.meaning === 'ecosystem' && h.field === 'checksum');
   const zip = (a.meta as { zip?: ZipMeta } | undefined)?.zip;
   if (!stated || !zip) return;
@@ -29,34 +30,26 @@ export async function verifyBerryZip(a: Artifact, file: FetchedFile): Promise<vo
 }
 
 /**
- * Git dependencies (pinned as a checkout): the zip Yarn keeps is the zip of what `yarn pack` makes of the
- * checkout. Rebuilt here from the fetched tree with the builder's code and compared with the lockfile's
- * checksum; a package whose pack lock2nix does not reproduce (scripts, another package manager) is refused.
+ * Git and GitHub dependencies (pinned as a checkout, or as GitHub's archive of the commit, unpacked): the zip
+ * Yarn keeps is the zip of what `yarn pack` makes of the source tree. Rebuilt here from the fetched tree with
+ * the builder's code and compared with the lockfile's checksum; a package whose pack lock2nix does not
+ * reproduce (scripts, another package manager) is refused.
  */
-export async function finishBerryGit(pinned: PinnedArtifact[], _resolved: Resolved, ctx: ConvertContext): Promise<{ artifacts: PinnedArtifact[] }> {
-  for (const a of pinned) {
-    const zip = (a.meta as { zip?: ZipMeta & { from?: string } } | undefined)?.zip;
-    if (zip?.from !== 'checkout' || a.fetch.type !== 'git' || a.pin === undefined) continue;
-    // offline, a pin can only come from an earlier run that verified it (ctx.reusePin): checked again only
-    // when the tree is still in the cache
-    const tree = await ctx.prefetcher.git({ url: a.fetch.url, rev: a.fetch.rev, submodules: a.fetch.submodules, pkg: label(a) }).catch((e: unknown) => {
-      if (ctx.offline && e instanceof FetchError) return undefined;
-      throw e;
-    });
-    if (tree === undefined) continue;
-    const build = libzipFor(zip.cacheKey);
-    if (zip.level !== 0 && !build) continue;
-    let bytes: Buffer;
-    try {
-      bytes = checkoutToZip(tree.dir, { prefix: zip.prefix, level: zip.level }, zip.level === 0 ? undefined : installedLibzipSync(build!));
-    } catch (e) {
-      if (!(e instanceof PackRefused)) throw e;
-      throw new Lock2nixError(`${label(a)} (git ${a.fetch.url} at ${a.fetch.rev}): Yarn packs git dependencies itself (yarn pack in a clone); lock2nix reproduces that for plain packages only, and refuses this one: ${e.message}`);
-    }
-    const stated = a.hashes.find((h) => h.meaning === 'ecosystem' && h.field === 'checksum');
-    if (!stated) continue;
-    const actual = createHash('sha512').update(bytes).digest('hex');
-    if (actual !== stated.hex) throw new HashMismatchError(label(a), `${a.fetch.url}#${a.fetch.rev}`, stated.hex, actual, 'Berry cache zip checksum (packed git checkout)');
+async function verifyPackedTree(a: Artifact, tree: VerifiedTree): Promise<void> {
+  const zip = (a.meta as { zip?: ZipMeta & { from?: string } } | undefined)?.zip;
+  const stated = a.hashes.find((h) => h.meaning === 'ecosystem' && h.field === 'checksum');
+  if (zip?.from !== 'checkout') return;
+  const build = libzipFor(zip.cacheKey);
+  if (zip.level !== 0 && !build) return;
+  const where = a.fetch.type === 'git' ? `${tree.url}#${a.fetch.rev}` : tree.url;
+  let bytes: Buffer;
+  try {
+    bytes = checkoutToZip(tree.dir, { prefix: zip.prefix, level: zip.level }, zip.level === 0 ? undefined : installedLibzipSync(build!));
+  } catch (e) {
+    if (!(e instanceof PackRefused)) throw e;
+    throw new Lock2nixError(`${label(a)} (${a.fetch.type === 'git' ? `git ${tree.url} at ${a.fetch.rev}` : tree.url}): Yarn packs git dependencies itself (yarn pack in the source tree); lock2nix reproduces that for plain packages only, and refuses this one: ${e.message}`);
   }
-  return { artifacts: pinned };
+  if (!stated) return;
+  const actual = createHash('sha512').update(bytes).digest('hex');
+  if (actual !== stated.hex) throw new HashMismatchError(label(a), where, stated.hex, actual, `Berry cache zip checksum (packed ${a.fetch.type === 'git' ? 'git checkout' : 'GitHub archive'})`);
 }

@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { HashMismatchError, Lock2nixError } from '@lock2nix/core';
+import { createHash } from 'node:crypto';
+import { HashMismatchError, Lock2nixError, PinError } from '@lock2nix/core';
 import { startGitServer, testWithTools } from '@lock2nix/fixtures';
 import { checkoutToZip, tgzToZip } from '../src/berry-zip.mjs';
 import { convert } from './helpers.ts';
@@ -78,11 +79,28 @@ describe('Berry git dependencies', () => {
       const dir = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-git-'));
       const file = join(dir, 'yarn.lock');
       await writeFile(file, lockFor(`${server.url}/plain.git`, plain, '0'.repeat(128)));
-      await expect(convert(file, { offline: false })).rejects.toThrow(HashMismatchError);
+      // checked while pinning (Converter.verify on the fetched tree), reported like any mismatch
+      const mismatch = await convert(file, { offline: false }).catch((e: unknown) => e);
+      expect(mismatch).toBeInstanceOf(HashMismatchError);
+      const m = mismatch as HashMismatchError;
+      const tree = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-git-tree-'));
+      await writeTree(tree, { 'package.json': '{"name":"g","version":"1.0.0"}', 'index.js': 'x' });
+      expect([m.pkg, m.url, m.expected, m.actual]).toEqual(['g 1.0.0', `${server.url}/plain.git#${plain}`, '0'.repeat(128), createHash('sha512').update(checkoutToZip(tree, { prefix: 'node_modules/g', level: 0 })).digest('hex')]);
+      // with the right checksum it pins
+      await writeFile(file, lockFor(`${server.url}/plain.git`, plain, m.actual));
+      expect((await convert(file, { offline: false })).unpinned).toEqual([]);
       await writeFile(file, lockFor(`${server.url}/scripted.git`, scripted, '0'.repeat(128)));
       const err = await convert(file, { offline: false }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Lock2nixError);
       expect((err as Error).message).toMatch(/prepack script/);
+      // refused without a checksum too: the builder could not make the zip Yarn makes
+      await writeFile(file, lockFor(`${server.url}/scripted.git`, scripted, '0'.repeat(128)).replace(/ {2}checksum: .*\n/, ''));
+      await expect(convert(file, { offline: false })).rejects.toThrow(/prepack script/);
+      // two bad entries: both named (PinError)
+      await writeFile(file, lockFor(`${server.url}/plain.git`, plain, '0'.repeat(128)) + '\n' + lockFor(`${server.url}/scripted.git`, scripted, '0'.repeat(128)).replace(/^__metadata:\n.*\n.*\n\n/, '').replaceAll('"g@', '"h@'));
+      const both = await convert(file, { offline: false }).catch((e: unknown) => e);
+      expect(both).toBeInstanceOf(PinError);
+      expect((both as PinError).errors.map((e) => (e as Error).constructor.name).sort()).toEqual(['HashMismatchError', 'Lock2nixError']);
     } finally {
       await server.close();
     }
