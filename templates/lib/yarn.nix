@@ -4,9 +4,10 @@
 #   used unchanged:  yarn config set yarn-offline-mirror <out>;  yarn install --offline --frozen-lockfile
 # - Berry (v2+): Yarn's cache folder (the zips whose checksums the lockfile states). Copy it to .yarn/cache
 #   (or point cacheFolder at a writable copy) and run  yarn install --immutable  with enableNetwork: false.
-#   Git dependencies are pinned checkouts, packed as `yarn pack` packs them and zipped (berry-zip.mjs).
+#   Git dependencies are pinned checkouts (GitHub ones: GitHub's archive of the commit, unpacked, as Yarn's
+#   GitHub fetcher takes them), packed as `yarn pack` packs them and zipped (berry-zip.mjs).
 # Uses only builtins and POSIX tools (tar for git checkouts; node for Berry zips).
-{ fetchurl, fetchgit, runCommand, nodejs ? null, lock, outputName ? null }:
+{ fetchurl, fetchgit, fetchzip, runCommand, nodejs ? null, lock, outputName ? null }:
 let
   shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
   flavour = lock.meta.flavour or "classic";
@@ -18,6 +19,7 @@ let
   fetchOne = a:
     if a.fetch.type == "file" then fetchurl { inherit (a.fetch) urls hash name; }
     else if a.fetch.type == "git" then fetchgit { inherit (a.fetch) url rev hash name; fetchSubmodules = a.fetch.submodules; }
+    else if a.fetch.type == "archive" then fetchzip { inherit (a.fetch) urls hash name; }
     else throw "lock2nix: yarn: unknown fetch type ${a.fetch.type} for ${a.name}";
 
   # Yarn 1 reads a git dependency from the mirror as a plain tar of the tree (what `git archive` writes).

@@ -8,3 +8,8 @@ export const YARN_REGISTRY = 'https://registry.yarnpkg.com';
 export const NPM_REGISTRY_HOSTS: readonly string[] = ['registry.npmjs.org', 'registry.yarnpkg.com'];
 /** GitHub's tarball host, where Yarn 1 resolves `owner/repo#ref` shorthands. */
 export const GITHUB_CODELOAD = 'https://codeload.github.com';
+/**
+ * GitHub, where Yarn (Berry) downloads a GitHub git dependency from: `<GITHUB>/<owner>/<repo>/archive/<commit>.tar.gz`
+ * (GitHub's source archive; overridden with LOCK2NIX_YARN_GITHUB_URL).
+ */
+export const GITHUB = 'https://github.com';

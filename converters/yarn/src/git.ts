@@ -39,3 +39,17 @@ export function cloneUrl(u: string): string {
 export function isCommit(s: string | undefined): s is string {
   return s !== undefined && /^[0-9a-f]{40}$/.test(s);
 }
+
+/**
+ * A Berry resolution Yarn fetches through its GitHub fetcher (plugin-github, tried before any clone): an
+ * http(s) URL on github.com naming owner and repository, `.git` optional, with the locked commit in the
+ * fragment (`#commit=<sha>`, or an old-style `#<sha>` / `#commit:<sha>`). Yarn downloads GitHub's archive of
+ * that commit instead of cloning. Credentials in the URL are not kept: the archive is taken without them.
+ */
+export function githubRepo(reference: string): { owner: string; repo: string; treeish: string } | undefined {
+  const m = /^https?:\/\/(?:[^/]+?@)?github\.com\/([^/#]+)\/([^/#]+?)(?:\.git)?(?:#(.*))?$/.exec(reference);
+  if (!m) return undefined;
+  const fragment = m[3] ?? '';
+  const commit = new URLSearchParams(fragment).get('commit');
+  return { owner: m[1]!, repo: m[2]!, treeish: commit || fragment.replace(/^[^:]*:/, '') };
+}

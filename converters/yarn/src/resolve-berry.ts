@@ -5,7 +5,8 @@
 // `portal:` need nothing; `exec:` is refused.
 
 import { LockfileError, safeFileName, storeName, type Artifact, type ConvertContext, type NixData } from '@lock2nix/core';
-import { cloneUrl, isCommit } from './git.ts';
+import { GITHUB } from './defaults.ts';
+import { cloneUrl, githubRepo, isCommit } from './git.ts';
 import { NEWEST_KNOWN_VERSION } from './parse-berry.ts';
 import type { BerryEntry, BerryLock } from './schema.ts';
 import { parseIntegrity } from './integrity.ts';
@@ -52,6 +53,7 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
   const { structUtils, semverUtils } = await import('@yarnpkg/core');
   void semverUtils;
   const settings = readBerrySettings(ctx.projectDir, ctx.env);
+  const githubBase = (ctx.env.LOCK2NIX_YARN_GITHUB_URL ?? GITHUB).replace(/\/+$/, '');
   for (const [reg, auth] of settings.auth) if (reg.includes('://')) ctx.prefetcher.authorize(`${reg}/`, authHeaders(auth));
   const artifacts: Artifact[] = [];
   const warnings: string[] = [];
@@ -156,16 +158,22 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
       const repo = protocol === 'github:' ? `https://github.com/${range.source}.git` : `${protocol}${range.source ?? ''}`;
       // Yarn clones the repository, packs it (`yarn pack`) and keeps the zip of that tarball, with a checksum
       // and a cache name like any other package: lock2nix pins the checkout and rebuilds the same zip from it
-      // (berry-zip.mjs checkoutToZip; refused in `finish` for packages whose pack runs scripts)
+      // (berry-zip.mjs checkoutToZip; refused in `verify` for packages whose pack runs scripts)
       if (range.selector.split('&').some((part) => /^(workspace|cwd)=/.test(part))) {
         throw new LockfileError(file, e.line, `${ident}: git dependencies on a workspace or a subfolder of a repository (${JSON.stringify(e.resolution)}) are not reproduced by lock2nix yet`);
       }
       const base = tarball({ ...e, conditions: e.conditions ?? '' }, loc, repo, { kind: 'git', url: repo, rev: commit });
       if (e.conditions === undefined && base.meta !== undefined) delete (base.meta as { conditions?: string }).conditions;
-      if (e.checksum === undefined) warnings.push(`${structUtils.stringifyLocator(loc)}: the lockfile states no checksum; its zip is rebuilt from the pinned checkout, not verified`);
+      if (e.checksum === undefined) warnings.push(`${structUtils.stringifyLocator(loc)}: the lockfile states no checksum; its zip is rebuilt from the pinned source, not verified`);
+      // a github.com URL: Yarn's GitHub fetcher downloads GitHub's archive of the commit (which leaves out
+      // `export-ignore` files) and packs that instead of a clone; pinned as that archive, unpacked
+      const gh = githubRepo(loc.reference);
+      const name = storeName(`${loc.name}-${commit.slice(0, 12)}-source`);
       artifacts.push({
         ...base,
-        fetch: { type: 'git', url: cloneUrl(repo), rev: commit, submodules: false, name: storeName(`${loc.name}-${commit.slice(0, 12)}-source`) },
+        fetch: gh && gh.treeish === commit
+          ? { type: 'archive', urls: [`${githubBase}/${gh.owner}/${gh.repo}/archive/${commit}.tar.gz`], name }
+          : { type: 'git', url: cloneUrl(repo), rev: commit, submodules: false, name },
         meta: { ...(base.meta as Record<string, NixData>), zip: { ...((base.meta as unknown as { zip: Record<string, NixData> }).zip), from: 'checkout' } },
       });
       continue;

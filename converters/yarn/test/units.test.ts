@@ -152,7 +152,8 @@ describe('Berry entries', () => {
     // the project patch's base has no entry of its own: fetched too
     expect(by['got@npm:11.8.2']!.fetch).toMatchObject({ type: 'file', urls: ['https://registry.yarnpkg.com/got/-/got-11.8.2.tgz'] });
     for (const k of ['app@workspace:.', 'l@link:../l::locator=app%40workspace%3A.', 'p@portal:../p::locator=app%40workspace%3A.']) expect(by[k]!.fetch.type).toBe('none');
-    expect(by[`dep@https://github.com/o/dep.git#commit=${'a'.repeat(40)}`]!.fetch).toMatchObject({ type: 'git', url: 'https://github.com/o/dep.git', rev: 'a'.repeat(40) });
+    // github.com: Yarn's GitHub fetcher takes GitHub's archive of the commit
+    expect(by[`dep@https://github.com/o/dep.git#commit=${'a'.repeat(40)}`]!.fetch).toMatchObject({ type: 'archive', urls: [`https://github.com/o/dep/archive/${'a'.repeat(40)}.tar.gz`] });
     expect(by['t@https://t.example/t-1.0.0.tgz']!.fetch).toMatchObject({ type: 'file', urls: ['https://t.example/t-1.0.0.tgz'] });
     expect(by['gh@npm:1.0.0::__archiveUrl=https%3A%2F%2Fnpm.example%2Fdownload%2Fgh%2F1.0.0%2Fabc']!.fetch).toMatchObject({ urls: ['https://npm.example/download/gh/1.0.0/abc'] });
   });
