@@ -1,7 +1,7 @@
 // Parsing a classic (v1) yarn.lock with @yarnpkg/lockfile (a port of Yarn 1's own grammar), plus the line of
 // every block so that messages can point at it.
 
-import { LockfileError } from '@lock2nix/core';
+import { LockfileError, lineAt } from '@lock2nix/core';
 import { createRequire } from 'node:module';
 import type * as LockfileLib from '@yarnpkg/lockfile';
 import type { LockValue } from '@yarnpkg/lockfile';
@@ -132,8 +132,31 @@ function checkStrings(file: string, lines: string[]): void {
   }
 }
 
+/**
+ * The line that declares a top-level key of a text that parses: the smallest number of leading lines whose
+ * parse already has the key (for keys the key-line scan does not see, such as a stray word before the first
+ * entry, which the grammar reads as a key with a string value).
+ */
+function declaringLine(text: string, file: string, key: string): number {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const has = (lines: number) => {
+    const r = tryParse(text.slice(0, lineStarts[lines]), file);
+    return r.ok && Object.prototype.hasOwnProperty.call(r.result.object, key);
+  };
+  let lo = 0; // the first lo lines do not have it
+  let hi = lineStarts.length - 1; // the first hi lines (the whole text: it ends with a newline) do
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (has(mid)) hi = mid;
+    else lo = mid;
+  }
+  return Math.max(hi, 1);
+}
+
 export function parseV1(file: string, raw: string): V1Lock {
-  if (/^"?__metadata"?:/m.test(raw)) throw new LockfileError(file, undefined, 'this is a Berry lockfile, not a classic one');
+  const berry = /^"?__metadata"?:/m.exec(raw);
+  if (berry) throw new LockfileError(file, lineAt(raw, berry.index), 'this is a Berry lockfile, not a classic one');
   const text = raw.endsWith('\n') ? raw : `${raw}\n`;
   // one split serves both: `text` has the lines of `raw`, and an empty last one when the newline was supplied
   const lines = text.split('\n');
@@ -146,14 +169,20 @@ export function parseV1(file: string, raw: string): V1Lock {
     throw new LockfileError(file, failingLine(text, file, keys), `not a valid yarn.lock v1: ${reason}`);
   }
   if (parsed.result.type === 'conflict') {
-    const at = /^<{7}/m.exec(text);
-    throw new LockfileError(file, at ? text.slice(0, at.index).split('\n').length : undefined, 'unresolved merge conflict; run `yarn install` to fix the lockfile first');
+    // @yarnpkg/lockfile calls it a conflict when the text holds the three markers anywhere
+    const at = /^<{7}/m.exec(text)?.index ?? Math.max(0, text.indexOf('<<<<<<<'));
+    throw new LockfileError(file, lineAt(text, at), 'unresolved merge conflict; run `yarn install` to fix the lockfile first');
   }
   const lineOf = new Map<string, number>();
   for (const k of keys) for (const p of k.patterns) if (!lineOf.has(p)) lineOf.set(p, k.line);
+  const lineOfKey = (pattern: string): number => {
+    let l = lineOf.get(pattern);
+    if (l === undefined) lineOf.set(pattern, (l = declaringLine(text, file, pattern)));
+    return l;
+  };
   const groups = new Map<object, string[]>();
   for (const [pattern, value] of Object.entries(parsed.result.object)) {
-    if (typeof value !== 'object' || value === null) throw new LockfileError(file, lineOf.get(pattern), `entry ${JSON.stringify(pattern)} is not a block`);
+    if (typeof value !== 'object' || value === null) throw new LockfileError(file, lineOfKey(pattern), `entry ${JSON.stringify(pattern)} is not a block`);
     const g = groups.get(value);
     if (g) g.push(pattern);
     else groups.set(value, [pattern]);
@@ -162,9 +191,9 @@ export function parseV1(file: string, raw: string): V1Lock {
   for (const [value, patterns] of groups) {
     const v = value as Record<string, LockValue>;
     const line = Math.min(...patterns.map((p) => lineOf.get(p) ?? Number.MAX_SAFE_INTEGER));
-    const ln = line === Number.MAX_SAFE_INTEGER ? undefined : line;
-    const e: V1Entry = { patterns: [...patterns].sort(), line: ln ?? 0 };
-    const s = (f: string) => str(file, ln ?? 0, f, v[f]);
+    const ln = line === Number.MAX_SAFE_INTEGER ? lineOfKey(patterns[0]!) : line;
+    const e: V1Entry = { patterns: [...patterns].sort(), line: ln };
+    const s = (f: string) => str(file, ln, f, v[f]);
     const version = s('version');
     if (version !== undefined) e.version = version;
     const resolved = s('resolved');
@@ -175,9 +204,9 @@ export function parseV1(file: string, raw: string): V1Lock {
     if (uid !== undefined) e.uid = uid;
     const name = s('name');
     if (name !== undefined) e.name = name;
-    const d = deps(file, ln ?? 0, 'dependencies', v.dependencies);
+    const d = deps(file, ln, 'dependencies', v.dependencies);
     if (d) e.dependencies = d;
-    const od = deps(file, ln ?? 0, 'optionalDependencies', v.optionalDependencies);
+    const od = deps(file, ln, 'optionalDependencies', v.optionalDependencies);
     if (od) e.optionalDependencies = od;
     if (e.version === undefined) throw new LockfileError(file, ln, `entry ${JSON.stringify(patterns[0])} has no version`);
     entries.push(e);
