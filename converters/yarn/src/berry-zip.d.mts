@@ -6,7 +6,7 @@ export interface ZipSpec {
   level?: number | 'mixed';
   /** leading path components dropped from tar entries (1: `package/`) */
   strip?: number;
-  /** 'checkout': the input is a git checkout, packed as `yarn pack` packs a plain package */
+  /** 'checkout': the input is a source folder (a git checkout, or GitHub's archive unpacked), packed as `yarn pack` packs a plain package */
   from?: 'checkout';
 }
 export interface TarEntry {
