@@ -1,11 +1,12 @@
 // GitHub dependencies. Berry: Yarn's GitHub fetcher downloads GitHub's archive of the locked commit (which
 // honours `.gitattributes` export-ignore and export-subst) instead of cloning, then packs it like a git
-// dependency. lock2nix pins that archive; its zip is compared with the zip of the real Yarn 4's pack of the
-// same archive, verified against the lockfile's checksum, and rebuilt by nix-build. Classic: yarn 1 writes
-// GitHub dependencies as codeload tarball URLs, placed in the offline mirror under the name yarn 1 looks for.
+// dependency. The real Yarn 4 fetches it from a loopback github.com (an https proxy with a throw-away CA) and
+// writes the checksum and its cache zip; lock2nix pins the same archive, verifies the checksum, and nix-build
+// makes the same zip, from which Yarn installs offline. Classic: yarn 1 writes GitHub dependencies as
+// codeload tarball URLs, placed in the offline mirror under the name yarn 1 looks for.
 
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -13,8 +14,8 @@ import { CwdFS, npath } from '@yarnpkg/fslib';
 import { tgzUtils } from '@yarnpkg/core';
 import { HashMismatchError } from '@lock2nix/core';
 import { git, nixBuildExpr, startGitServer, startServer, testWithTools } from '@lock2nix/fixtures';
-import { serveGitHubArchives } from '../../../fixtures/src/github.ts';
-import { checkoutToZip, tgzToZip } from '../src/berry-zip.mjs';
+import { serveGitHubArchives, startGitHubTlsProxy } from '../../../fixtures/src/github.ts';
+import { checkoutToZip } from '../src/berry-zip.mjs';
 import { githubRepo } from '../src/git.ts';
 import { builderExpr, convert } from './helpers.ts';
 import { sealedEnv, tempHome, YARN1, YARN4, yarn } from './tools.ts';
@@ -34,9 +35,12 @@ describe('GitHub URLs in Berry resolutions', () => {
 });
 
 describe('Berry GitHub dependencies', () => {
-  testWithTools(['git', 'nix-build'], 'fetched as GitHub\'s archive: the zip equals real Yarn 4\'s pack of the archive, verified, rebuilt by nix-build', async () => {
+  testWithTools(['git', 'openssl', 'nix-build'], 'real Yarn 4 fetches GitHub\'s archive (loopback github.com); lock2nix pins the same archive, verifies the checksum, nix-build makes Yarn\'s zip; yarn install --immutable offline', async () => {
     const gitServer = await startGitServer();
     const server = await startServer();
+    // github.com and codeload.github.com for Yarn: an https proxy with a throw-away CA, forwarding to the
+    // archive endpoint on the fixture server (Yarn's GitHub fetcher always asks https://github.com)
+    const github = await startGitHubTlsProxy(server);
     try {
       const served = serveGitHubArchives(server, (o, r) => (o === 'octo' && r === 'ghdep' ? join(gitServer.root, 'octo/ghdep.git') : undefined));
       const commit = await gitServer.commit('octo/ghdep.git', {
@@ -54,59 +58,96 @@ describe('Berry GitHub dependencies', () => {
       const archiveUrl = `${server.url}/octo/ghdep/archive/${commit}.tar.gz`;
       const spec = { prefix: 'node_modules/ghdep', level: 0 as const };
 
-      // what Yarn's GitHub fetcher does: the archive extracted with Yarn's own code (one folder stripped),
-      // `yarn pack --install-if-needed` in it (an empty yarn.lock makes it a project), the tarball zipped
-      const tgz = Buffer.from(await (await fetch(archiveUrl)).arrayBuffer());
-      const extracted = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-gh-'));
-      await tgzUtils.extractArchiveTo(tgz, new CwdFS(npath.toPortablePath(extracted)), { stripComponents: 1 });
-      await writeFile(join(extracted, 'yarn.lock'), '');
+      // the project as `yarn add github:octo/ghdep#commit=...` leaves it (resolution written here: resolving
+      // runs git ls-remote on github.com); Yarn fetches, packs, and writes the checksum and its cache zip
+      const project = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-gh-project-'));
+      const descriptor = `github:octo/ghdep#commit=${commit}`;
+      await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, dependencies: { ghdep: descriptor } }));
+      await writeFile(join(project, 'yarn.lock'), `__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"app@workspace:.":\n  version: 0.0.0-use.local\n  resolution: "app@workspace:."\n  dependencies:\n    ghdep: "${descriptor}"\n  languageName: unknown\n  linkType: soft\n\n"ghdep@${descriptor}":\n  version: 1.0.0\n  resolution: "ghdep@https://github.com/octo/ghdep.git#commit=${commit}"\n  languageName: node\n  linkType: hard\n`);
       const home = await tempHome();
-      await yarn(YARN4, extracted, ['pack', '--install-if-needed', '--filename', join(home, 'package.tgz')], sealedEnv(home, { YARN_ENABLE_GLOBAL_CACHE: 'false' }));
-      const theirs = tgzToZip(await readFile(join(home, 'package.tgz')), spec);
-      const checksum = sha512(theirs);
-      expect(theirs.includes(Buffer.from('node_modules/ghdep/lib/util.js'))).toBe(true);
-      expect(theirs.includes(Buffer.from('node_modules/ghdep/NOTES.md'))).toBe(false);
-      expect(theirs.includes(Buffer.from('node_modules/ghdep/tests/'))).toBe(false);
+      const yarnEnv = sealedEnv(home, { YARN_HTTPS_PROXY: github.url, YARN_HTTPS_CA_FILE_PATH: github.caFile, YARN_ENABLE_GLOBAL_CACHE: 'false', YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' });
+      await yarn(YARN4, project, ['install'], yarnEnv);
+      expect(github.connects).toEqual(['github.com:443', 'codeload.github.com:443']);
+      const lockText = await readFile(join(project, 'yarn.lock'), 'utf8');
+      const checksum = /ghdep@https:[^\n]*\n(?: {2}.*\n)*? {2}checksum: 10c0\/([0-9a-f]{128})/.exec(lockText)?.[1];
+      expect(checksum, 'Yarn wrote a checksum for the GitHub dependency').toBeDefined();
+      const yarnZipName = (await readdir(join(home, 'yarn-cache'))).find((f) => f.startsWith('ghdep-'))!;
+      const yarnZip = await readFile(join(home, 'yarn-cache', yarnZipName));
+      expect(sha512(yarnZip)).toBe(checksum);
+      expect(yarnZip.includes(Buffer.from('node_modules/ghdep/lib/util.js'))).toBe(true);
+      expect(yarnZip.includes(Buffer.from('node_modules/ghdep/NOTES.md'))).toBe(false);
+      expect(yarnZip.includes(Buffer.from('node_modules/ghdep/tests/'))).toBe(false);
       // a clone packs to another zip: the archive is what has to be pinned
       const clone = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-gh-clone-'));
       await git(clone, 'clone', '-q', `${gitServer.url}/octo/ghdep.git`, '.');
       expect(sha512(checkoutToZip(clone, spec))).not.toBe(checksum);
 
-      const project = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-gh-project-'));
+      // lock2nix: the archive from the fixture server (LOCK2NIX_YARN_GITHUB_URL), verified against the checksum
       const file = join(project, 'yarn.lock');
-      const lock = (sum: string) => `__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"ghdep@github:octo/ghdep#commit=${commit}":\n  version: 1.0.0\n  resolution: "ghdep@https://github.com/octo/ghdep.git#commit=${commit}"\n  checksum: 10c0/${sum}\n  languageName: node\n  linkType: hard\n`;
       const env = { LOCK2NIX_YARN_GITHUB_URL: server.url };
-      await writeFile(file, lock(checksum));
       const r = await convert(file, { offline: false, env });
       expect(r.unpinned).toEqual([]);
       const a = r.artifacts.find((x) => x.name === 'ghdep')!;
       expect(a.fetch).toEqual({ type: 'archive', urls: [archiveUrl], name: `ghdep-${commit.slice(0, 12)}-source` });
       expect(a.source).toMatchObject({ kind: 'git', url: 'https://github.com/octo/ghdep.git', rev: commit });
-      expect(served).toContain(`octo/ghdep ${commit} 200`);
+      expect(served.filter((x) => x.endsWith('200')).length).toBeGreaterThanOrEqual(2);
       // without the override, the archive comes from github.com itself (no network here: only the data is checked)
       const offline = await convert(file, { offline: true });
       expect(offline.artifacts.find((x) => x.name === 'ghdep')!.fetch).toMatchObject({ type: 'archive', urls: [`https://github.com/octo/ghdep/archive/${commit}.tar.gz`] });
 
-      // the Nix builder makes the same zip from the fetched archive
+      // the Nix builder makes Yarn's zip, byte for byte, from the fetched archive
       const data = join(project, 'yarn.nix');
       await writeFile(data, r.text);
       const cache = await nixBuildExpr(builderExpr(data));
-      const built = await readFile(join(cache, a.cachePath));
-      expect(sha512(built)).toBe(checksum);
-      expect(built.equals(theirs)).toBe(true);
+      expect(await readdir(cache)).toContain(yarnZipName);
+      expect((await readFile(join(cache, yarnZipName))).equals(yarnZip)).toBe(true);
 
-      // a checksum that is not the zip of the archive's pack: a mismatch naming package, archive URL, both hashes
-      await writeFile(file, lock('0'.repeat(128)));
-      const err = await convert(file, { offline: false, env }).catch((e: unknown) => e);
+      // Yarn installs from the Nix-built cache with the network off and the lockfile unchanged
+      await server.close();
+      await github.close();
+      const fresh = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-gh-offline-'));
+      await writeFile(join(fresh, 'package.json'), await readFile(join(project, 'package.json')));
+      await writeFile(join(fresh, 'yarn.lock'), lockText);
+      await writeFile(join(fresh, '.yarnrc.yml'), 'enableNetwork: false\nnodeLinker: node-modules\n');
+      await cp(cache, join(fresh, '.yarn/cache'), { recursive: true, dereference: true });
+      await chmod(join(fresh, '.yarn/cache'), 0o755);
+      for (const f of await readdir(join(fresh, '.yarn/cache'))) await chmod(join(fresh, '.yarn/cache', f), 0o644);
+      const home2 = await tempHome();
+      await yarn(YARN4, fresh, ['install', '--immutable'], sealedEnv(home2, { YARN_ENABLE_GLOBAL_CACHE: 'false', YARN_CACHE_FOLDER: join(fresh, '.yarn/cache') }));
+      expect(await readFile(join(fresh, 'node_modules/ghdep/index.js'), 'utf8')).toContain('from github');
+      expect(await readFile(join(fresh, 'node_modules/ghdep/version.txt'), 'utf8')).toBe(`${commit}\n`);
+      expect(await readFile(join(fresh, 'yarn.lock'), 'utf8')).toBe(lockText);
+    } finally {
+      await github.close().catch(() => undefined);
+      await server.close().catch(() => undefined);
+      await gitServer.close();
+    }
+  }, 240_000);
+
+  testWithTools(['git'], 'a checksum that is not the zip of the archive\'s pack is a mismatch naming package, archive URL and both hashes', async () => {
+    const gitServer = await startGitServer();
+    const server = await startServer();
+    try {
+      serveGitHubArchives(server, (o, r) => (o === 'octo' && r === 'ghdep' ? join(gitServer.root, 'octo/ghdep.git') : undefined));
+      const commit = await gitServer.commit('octo/ghdep.git', { 'package.json': '{"name":"ghdep","version":"1.0.0"}', 'index.js': 'x\n', '.gitattributes': 'extra.js export-ignore\n', 'extra.js': 'y\n' });
+      // what lock2nix must find: the pack of the archive (Yarn's own extraction, one folder stripped)
+      const tgz = Buffer.from(await (await fetch(`${server.url}/octo/ghdep/archive/${commit}.tar.gz`)).arrayBuffer());
+      const extracted = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-gh-'));
+      await tgzUtils.extractArchiveTo(tgz, new CwdFS(npath.toPortablePath(extracted)), { stripComponents: 1 });
+      const actual = sha512(checkoutToZip(extracted, { prefix: 'node_modules/ghdep', level: 0 }));
+      const dir = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-gh-bad-'));
+      const file = join(dir, 'yarn.lock');
+      await writeFile(file, `__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"ghdep@github:octo/ghdep#commit=${commit}":\n  version: 1.0.0\n  resolution: "ghdep@https://github.com/octo/ghdep.git#commit=${commit}"\n  checksum: 10c0/${'0'.repeat(128)}\n  languageName: node\n  linkType: hard\n`);
+      const err = await convert(file, { offline: false, env: { LOCK2NIX_YARN_GITHUB_URL: server.url } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HashMismatchError);
       const m = err as HashMismatchError;
-      expect([m.pkg, m.url, m.expected, m.actual]).toEqual(['ghdep 1.0.0', archiveUrl, '0'.repeat(128), checksum]);
+      expect([m.pkg, m.url, m.expected, m.actual]).toEqual(['ghdep 1.0.0', `${server.url}/octo/ghdep/archive/${commit}.tar.gz`, '0'.repeat(128), actual]);
       expect(m.message).toContain('packed GitHub archive');
     } finally {
       await server.close();
       await gitServer.close();
     }
-  }, 240_000);
+  }, 120_000);
 
   test('git+ssh GitHub URLs and other hosts stay git clones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-gh-units-'));
