@@ -33,7 +33,8 @@ export async function verifyBerryZip(a: Artifact, file: FetchedFile | VerifiedTr
  * Git and GitHub dependencies (pinned as a checkout, or as GitHub's archive of the commit, unpacked): the zip
  * Yarn keeps is the zip of what `yarn pack` makes of the source tree. Rebuilt here from the fetched tree with
  * the builder's code and compared with the lockfile's checksum; a package whose pack lock2nix does not
- * reproduce (scripts, another package manager) is refused.
+ * reproduce (scripts, another package manager) is refused, with or without a checksum (the builder could not
+ * make the zip Yarn makes). Called by pinning for every fetched tree (core pin.ts).
  */
 async function verifyPackedTree(a: Artifact, tree: VerifiedTree): Promise<void> {
   const zip = (a.meta as { zip?: ZipMeta & { from?: string } } | undefined)?.zip;
