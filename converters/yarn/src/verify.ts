@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { FetchError, HashMismatchError, label, Lock2nixError, type Artifact, type ConvertContext, type FetchedFile, type PinnedArtifact, type Resolved } from '@lock2nix/core';
-import { checkoutToZip, PackRefused, tgzToZip } from './berry-zip.mjs';
+import { checkoutToZip, isYarn2CacheKey, PackRefused, tgzToZip } from './berry-zip.mjs';
 import { installedLibzipSync, libzipFor } from './libzip.ts';
 
 interface ZipMeta {
@@ -21,7 +21,7 @@ export async function verifyBerryZip(a: Artifact, file: FetchedFile): Promise<vo
   const tgz = await readFile(file.path);
   const build = libzipFor(zip.cacheKey);
   if (zip.level !== 0 && !build) return;
-  const bytes = tgzToZip(tgz, { prefix: zip.prefix, level: zip.level }, zip.level === 0 ? undefined : installedLibzipSync(build!));
+  const bytes = tgzToZip(tgz, { prefix: zip.prefix, level: zip.level, cacheKey: zip.cacheKey }, zip.level === 0 ? undefined : installedLibzipSync(build!));
   const actual = createHash('sha512').update(bytes).digest('hex');
   if (actual !== stated.hex) {
     throw new HashMismatchError(label(a), file.url, stated.hex, actual, 'Berry cache zip checksum');
@@ -46,6 +46,8 @@ export async function finishBerryGit(pinned: PinnedArtifact[], _resolved: Resolv
     if (tree === undefined) continue;
     const build = libzipFor(zip.cacheKey);
     if (zip.level !== 0 && !build) continue;
+    // Yarn 2 packed git dependencies with its own, older rules: not reproduced (resolveBerry warns)
+    if (isYarn2CacheKey(zip.cacheKey)) continue;
     let bytes: Buffer;
     try {
       bytes = checkoutToZip(tree.dir, { prefix: zip.prefix, level: zip.level }, zip.level === 0 ? undefined : installedLibzipSync(build!));

@@ -1,4 +1,4 @@
-// Running the real yarn 1 and Yarn 4 (installed as dev dependencies) in a sealed environment: own HOME,
+// Running the real yarn 1, Yarn 2.4, 3.8 and 4 (installed as dev dependencies) in a sealed environment: own HOME,
 // caches and config, the loopback registry only, nothing from the machine's npm or yarn configuration.
 
 import { execFile } from 'node:child_process';
@@ -81,3 +81,7 @@ export async function tempHome(): Promise<string> {
   await mkdir(join(home, '.config'), { recursive: true });
   return home;
 }
+
+/** Yarn 2.4 and Yarn 3.8 (dev dependencies installed under aliases), for their lockfiles and cache zips. */
+export const YARN2 = require.resolve('@yarnpkg/cli-dist-yarn2/bin/yarn.js');
+export const YARN3 = require.resolve('@yarnpkg/cli-dist-yarn3/bin/yarn.js');
