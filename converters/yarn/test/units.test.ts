@@ -226,6 +226,13 @@ describe('Yarn 2 lockfiles', () => {
     const mixed = await resolve(BERRY(4, '7', entry(checksum)));
     expect(mixed.artifacts.find((a) => a.name === '@yarnpkg/libzip')?.version).toBe('2.2.1');
   });
+  test('Yarn 2.4 git dependencies: Yarn 2 packed them its own way; not verified, and the warning says so', async () => {
+    const git = `"g@git+https://example.invalid/g.git#commit=${'a'.repeat(40)}":\n  version: 1.0.0\n  resolution: "g@git+https://example.invalid/g.git#commit=${'a'.repeat(40)}"\n  checksum: ${'cd'.repeat(64)}\n  languageName: node\n  linkType: hard\n`;
+    const r = await resolve(BERRY(4, '7', git));
+    expect(r.artifacts[0]!.fetch).toMatchObject({ type: 'git', rev: 'a'.repeat(40) });
+    expect(r.artifacts[0]!.hashes).toEqual([]);
+    expect((r.warnings ?? []).join('\n')).toMatch(/g@git\+https.*Yarn 2 packed git dependencies .*not verified/);
+  });
   test('Yarn 2.0-2.3 (cacheKey 6 or none): pinned by download, not verified, and the warning says why', async () => {
     for (const k of ['6', '']) {
       const text = BERRY(4, k, entry('ab'.repeat(64))).replace('  cacheKey: \n', '');
