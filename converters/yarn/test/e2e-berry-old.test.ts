@@ -61,6 +61,8 @@ const PACKAGES: NpmPackageSpec[] = [
       'lib/core/main.js': LONG_TEXT,
       'lib/core/util.js': 'module.exports = 1;\n',
       'lib/extra/deep/leaf.json': '{"leaf": true}\n',
+      // longer than the 100 bytes of a tar name: split into the ustar prefix and name fields
+      [`lib/${'long-folder-'.repeat(8)}/file.js`]: 'module.exports = "long";\n',
       'bin/one.js': '#!/usr/bin/env node\nconsole.log("one");\n',
       'bin/two.js': '#!/usr/bin/env node\nconsole.log("two");\n',
       'README.md': '# multi-tool\n',
@@ -194,6 +196,7 @@ describe('Yarn 2.4 and 3.8 end to end', () => {
           expect(await req('pad-alias')).toContain('left-pad 1.0.0');
           expect(await req('multi-tool', 'lib/core/main.js')).toBe(LONG_TEXT);
           expect(await req('multi-tool', 'lib/extra/deep/leaf.json')).toContain('leaf');
+          expect(await req('multi-tool', `lib/${'long-folder-'.repeat(8)}/file.js`)).toContain('long');
           expect((await stat(join(fresh, 'node_modules/multi-tool/bin/two.js'))).mode & 0o111).not.toBe(0);
           expect(await req('pax-pkg', 'run.sh')).toBe('echo pax\n');
           expect(await readFile(join(fresh, 'node_modules/.bin/multi-one'), 'utf8')).toContain('one');
