@@ -10,7 +10,6 @@ import { NEWEST_KNOWN_VERSION } from './parse-berry.ts';
 import type { BerryEntry, BerryLock } from './schema.ts';
 import { parseIntegrity } from './integrity.ts';
 import { builderLibzipFor, LIBZIP_NAME, libzipFor, type LibzipBuild } from './libzip.ts';
-import { isYarn2CacheKey } from './berry-zip.mjs';
 import { authHeaders, readBerrySettings, type BerrySettings } from './yarnrc.ts';
 
 type StructUtils = typeof import('@yarnpkg/core').structUtils;
@@ -163,10 +162,6 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
       }
       const base = tarball({ ...e, conditions: e.conditions ?? '' }, loc, repo, { kind: 'git', url: repo, rev: commit });
       if (e.conditions === undefined && base.meta !== undefined) delete (base.meta as { conditions?: string }).conditions;
-      if (isYarn2CacheKey((base.meta as unknown as { zip: ZipMeta }).zip.cacheKey) && e.checksum !== undefined) {
-        base.hashes.length = 0;
-        warnings.push(`${structUtils.stringifyLocator(loc)}: Yarn 2 packed git dependencies with rules lock2nix does not reproduce (only those of Yarn 3 and 4); its zip is rebuilt from the pinned checkout, the checksum is not verified`);
-      }
       if (e.checksum === undefined) warnings.push(`${structUtils.stringifyLocator(loc)}: the lockfile states no checksum; its zip is rebuilt from the pinned checkout, not verified`);
       artifacts.push({
         ...base,

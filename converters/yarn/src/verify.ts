@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { FetchError, HashMismatchError, label, Lock2nixError, type Artifact, type ConvertContext, type FetchedFile, type PinnedArtifact, type Resolved } from '@lock2nix/core';
-import { checkoutToZip, isYarn2CacheKey, PackRefused, tgzToZip } from './berry-zip.mjs';
+import { checkoutToZip, PackRefused, tgzToZip } from './berry-zip.mjs';
 import { installedLibzipSync, libzipFor } from './libzip.ts';
 
 interface ZipMeta {
@@ -46,11 +46,9 @@ export async function finishBerryGit(pinned: PinnedArtifact[], _resolved: Resolv
     if (tree === undefined) continue;
     const build = libzipFor(zip.cacheKey);
     if (zip.level !== 0 && !build) continue;
-    // Yarn 2 packed git dependencies with its own, older rules: not reproduced (resolveBerry warns)
-    if (isYarn2CacheKey(zip.cacheKey)) continue;
     let bytes: Buffer;
     try {
-      bytes = checkoutToZip(tree.dir, { prefix: zip.prefix, level: zip.level }, zip.level === 0 ? undefined : installedLibzipSync(build!));
+      bytes = checkoutToZip(tree.dir, { prefix: zip.prefix, level: zip.level, cacheKey: zip.cacheKey }, zip.level === 0 ? undefined : installedLibzipSync(build!));
     } catch (e) {
       if (!(e instanceof PackRefused)) throw e;
       throw new Lock2nixError(`${label(a)} (git ${a.fetch.url} at ${a.fetch.rev}): Yarn packs git dependencies itself (yarn pack in a clone); lock2nix reproduces that for plain packages only, and refuses this one: ${e.message}`);

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { nixBuildExpr, startServer, testWithTools, type FixtureServer } from '@lock2nix/fixtures';
+import { git, nixBuildExpr, startGitServer, startServer, testWithTools, type FixtureServer, type GitServer } from '@lock2nix/fixtures';
 import { addNpmRegistry, makeTar, makeTgz, type NpmPackageSpec, type NpmRegistry } from '../../../fixtures/src/registries/npm.ts';
-import { tgzToZip } from '../src/berry-zip.mjs';
+import { checkoutToZip, tgzToZip } from '../src/berry-zip.mjs';
 import { installedLibzipSync, LIBZIP_YARN2, LIBZIP_YARN3, LIBZIP_YARN4, type LibzipBuild } from '../src/libzip.ts';
 import { builderExpr } from './helpers.ts';
 import { copyProject, lock2nix, sealedEnv, tempHome, yarn, YARN2, YARN3, YARN4 } from './tools.ts';
@@ -90,6 +90,7 @@ function paxTgz(): Buffer {
 
 interface Setup {
   server: FixtureServer;
+  gitServer: GitServer;
   reg: NpmRegistry;
   dir: string;
   home: string;
@@ -98,20 +99,40 @@ interface Setup {
   pax: Buffer;
 }
 
+// a git dependency: Yarn clones it and zips what `yarn pack` makes of it (a .gitignore'd folder, a `bin` file,
+// an executable that is not a bin, a symlink, a .npmignore in a subfolder)
+const GITDEP = {
+  'package.json': JSON.stringify({ name: 'gitdep', version: '2.0.0', main: 'index.js', bin: { gitdep: './bin/cli.js' } }, null, 2) + '\n',
+  'index.js': 'module.exports = "from git";\n',
+  'bin/cli.js': { executable: '#!/usr/bin/env node\n' },
+  'tool.sh': { executable: 'echo\n' },
+  'alias.js': { symlink: 'index.js' },
+  '.gitignore': 'dist\n*.log\n',
+  'dist/built.js': 'ignored\n',
+  'debug.log': 'ignored\n',
+  'sub/.npmignore': 'skip.js\n',
+  'sub/skip.js': 'ignored\n',
+  'sub/keep.js': 'kept\n',
+};
+
 async function setup(f: Flavour): Promise<Setup> {
   const server = await startServer();
+  const gitServer = await startGitServer();
+  await gitServer.commit('gitdep.git', GITDEP);
   const reg = addNpmRegistry(server);
   for (const p of PACKAGES) reg.publish(p);
   const pax = paxTgz();
   server.file('/tarballs/pax-pkg-1.0.0.tgz', pax);
-  const dir = await copyProject('berry-old', { REGISTRY: reg.url, PAX_URL: `${server.url}/tarballs/pax-pkg-1.0.0.tgz` });
+  const gitHost = gitServer.url.replace(/^git:\/\//, '');
+  const dir = await copyProject('berry-old', { REGISTRY: reg.url, PAX_URL: `${server.url}/tarballs/pax-pkg-1.0.0.tgz`, GIT_HOST: gitHost });
+  if (f.bin === YARN4) await writeFile(join(dir, '.yarnrc.yml'), (await readFile(join(dir, '.yarnrc.yml'), 'utf8')) + `approvedGitRepositories:\n  - "git://${gitHost}/**"\n`);
   if (f.compression === '0' || f.cacheKey === '10') await writeFile(join(dir, '.yarnrc.yml'), (await readFile(join(dir, '.yarnrc.yml'), 'utf8')) + `compressionLevel: ${f.compression}\n`);
   await writeFile(join(dir, 'yarn.lock'), '');
   const home = await tempHome();
   await yarn(f.bin, dir, ['install'], sealedEnv(home, { YARN_ENABLE_IMMUTABLE_INSTALLS: 'false', YARN_ENABLE_GLOBAL_CACHE: 'false' }));
   const lockText = await readFile(join(dir, 'yarn.lock'), 'utf8');
   expect(lockText).toContain(`  cacheKey: ${f.cacheKey}\n`);
-  return { server, reg, dir, home, lockText, yarnCache: join(home, 'yarn-cache'), pax };
+  return { server, gitServer, reg, dir, home, lockText, yarnCache: join(home, 'yarn-cache'), pax };
 }
 
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
@@ -123,7 +144,7 @@ async function chmodTree(dir: string): Promise<void> {
 
 describe('Yarn 2.4, 3.8 and 4 cache zips', () => {
   for (const f of ZIP_FLAVOURS) {
-    test(`${f.name} (compressionLevel ${f.compression}): every zip in Yarn's cache is the zip lock2nix rebuilds`, async () => {
+    testWithTools(['git'], `${f.name} (compressionLevel ${f.compression}): every zip in Yarn's cache is the zip lock2nix rebuilds`, async () => {
       const s = await setup(f);
       try {
         const level = f.compression === '0' ? 0 : 'mixed';
@@ -135,15 +156,21 @@ describe('Yarn 2.4, 3.8 and 4 cache zips', () => {
         };
         for (const p of PACKAGES) add(s.reg.tarball(p.name, p.version).bytes, `node_modules/${p.name}`);
         add(s.pax, 'node_modules/pax-pkg');
+        const checkout = await mkdtemp(join(tmpdir(), 'lock2nix-yarn-old-checkout-'));
+        await git(tmpdir(), 'clone', '-q', `${s.gitServer.url}/gitdep.git`, checkout);
+        await rm(join(checkout, '.git'), { recursive: true });
+        const gitZip = checkoutToZip(checkout, { prefix: 'node_modules/gitdep', level, cacheKey: f.cacheKey }, libzip);
+        rebuilt.set(sha512(gitZip), gitZip);
+        await rm(checkout, { recursive: true });
         // patch: and file: zips are made by Yarn at install (from the cache and the project), not by lock2nix
         const zips = (await readdir(s.yarnCache)).filter((n) => n.endsWith('.zip') && !n.includes('-patch-') && !n.includes('-file-'));
-        expect(zips.length).toBe(6);
+        expect(zips.length).toBe(7);
         for (const n of zips) {
           const theirs = await readFile(join(s.yarnCache, n));
           expect(rebuilt.get(sha512(theirs))?.equals(theirs), `${n} rebuilt byte for byte`).toBe(true);
         }
-        const checksums = [...s.lockText.matchAll(/^ {2}resolution: "(?:@[^/@]+\/)?[^@]+@(npm|http)[^"]*"\n(?: {2}.*\n)*? {2}checksum: (?:\w+\/)?([0-9a-f]{128})$/gm)].map((m) => m[2]!);
-        expect(checksums.length).toBe(6);
+        const checksums = [...s.lockText.matchAll(/^ {2}resolution: "(?:@[^/@]+\/)?[^@]+@(npm|http|git)[^"]*"\n(?: {2}.*\n)*? {2}checksum: (?:\w+\/)?([0-9a-f]{128})$/gm)].map((m) => m[2]!);
+        expect(checksums.length).toBe(7);
         for (const c of checksums) expect(rebuilt.has(c), `checksum ${c.slice(0, 10)} is of a rebuilt zip`).toBe(true);
         // neither tar-stream (Yarn 2) nor node-tar (Yarn 3, 4) takes the mode from a pax header
         const paxZip = tgzToZip(s.pax, { prefix: 'node_modules/pax-pkg', level: 0, cacheKey: f.cacheKey });
@@ -151,6 +178,7 @@ describe('Yarn 2.4, 3.8 and 4 cache zips', () => {
         expect(attr & 0o777).toBe(0o644);
       } finally {
         await s.server.close();
+        await s.gitServer.close();
       }
     });
   }
@@ -158,7 +186,7 @@ describe('Yarn 2.4, 3.8 and 4 cache zips', () => {
 
 describe('Yarn 2.4 and 3.8 end to end', () => {
   for (const f of FLAVOURS) {
-    testWithTools(['nix-build'], `${f.name} lockfile (compressionLevel ${f.compression}) -> lock2nix -> nix-build cache -> yarn install --immutable, network off`, async () => {
+    testWithTools(['nix-build', 'git'], `${f.name} lockfile (compressionLevel ${f.compression}) -> lock2nix -> nix-build cache -> yarn install --immutable, network off`, async () => {
       const s = await setup(f);
       try {
         // deflated zips are compressed by Yarn's libzip: served here from the installed copy (the real tarball
@@ -184,14 +212,18 @@ describe('Yarn 2.4 and 3.8 end to end', () => {
           expect((await readFile(join(cache, n))).equals(await readFile(join(s.yarnCache, n))), `${n} byte-identical`).toBe(true);
           compared++;
         }
-        expect(compared).toBe(6);
+        expect(compared).toBe(7);
+        expect(log).not.toMatch(/gitdep.*(network|not verified)/);
         await s.server.close();
+        await s.gitServer.close();
 
         const check = async (fresh: string) => {
           const req = (m: string, file = 'index.js') => readFile(join(fresh, 'node_modules', m, file), 'utf8');
           expect(await req('@fix/scoped')).toContain('scoped 1.2.0');
           expect(await req('left-pad')).toContain('patched left-pad');
           expect(await req('local-pkg')).toContain('local');
+          expect(await req('gitdep')).toContain('from git');
+          expect(await req('gitdep', 'sub/keep.js')).toBe('kept\n');
           expect(await req('ws-a', 'package.json')).toContain('"ws-a"');
           expect(await req('pad-alias')).toContain('left-pad 1.0.0');
           expect(await req('multi-tool', 'lib/core/main.js')).toBe(LONG_TEXT);
@@ -228,6 +260,7 @@ describe('Yarn 2.4 and 3.8 end to end', () => {
         await rm(fresh2, { recursive: true, force: true });
       } finally {
         await s.server.close().catch(() => undefined);
+        await s.gitServer.close().catch(() => undefined);
       }
     }, 600_000);
   }

@@ -226,12 +226,14 @@ describe('Yarn 2 lockfiles', () => {
     const mixed = await resolve(BERRY(4, '7', entry(checksum)));
     expect(mixed.artifacts.find((a) => a.name === '@yarnpkg/libzip')?.version).toBe('2.2.1');
   });
-  test('Yarn 2.4 git dependencies: Yarn 2 packed them its own way; not verified, and the warning says so', async () => {
+  test('git dependencies: Yarn 2.4\'s checksum is verified (Yarn 2.4 packs as Yarn 3 does), Yarn 2.0-2.3\'s not', async () => {
     const git = `"g@git+https://example.invalid/g.git#commit=${'a'.repeat(40)}":\n  version: 1.0.0\n  resolution: "g@git+https://example.invalid/g.git#commit=${'a'.repeat(40)}"\n  checksum: ${'cd'.repeat(64)}\n  languageName: node\n  linkType: hard\n`;
     const r = await resolve(BERRY(4, '7', git));
     expect(r.artifacts[0]!.fetch).toMatchObject({ type: 'git', rev: 'a'.repeat(40) });
-    expect(r.artifacts[0]!.hashes).toEqual([]);
-    expect((r.warnings ?? []).join('\n')).toMatch(/g@git\+https.*Yarn 2 packed git dependencies .*not verified/);
+    expect(r.artifacts[0]!.hashes).toEqual([{ algo: 'sha512', hex: 'cd'.repeat(64), meaning: 'ecosystem', field: 'checksum' }]);
+    const old = await resolve(BERRY(4, '6', git));
+    expect(old.artifacts[0]!.hashes).toEqual([]);
+    expect((old.warnings ?? []).join('\n')).toMatch(/Yarn 2\.0-2\.3 cache zips/);
   });
   test('Yarn 2.0-2.3 (cacheKey 6 or none): pinned by download, not verified, and the warning says why', async () => {
     for (const k of ['6', '']) {
