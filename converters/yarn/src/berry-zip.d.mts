@@ -6,6 +6,8 @@ export interface ZipSpec {
   level?: number | 'mixed';
   /** leading path components dropped from tar entries (1: `package/`) */
   strip?: number;
+  /** the cache key the zip is for: below 8 (or empty) Yarn 2's timestamps; absent: Yarn 3 and later */
+  cacheKey?: string;
   /** 'checkout': the input is a source folder (a git checkout, or GitHub's archive unpacked), packed as `yarn pack` packs a plain package */
   from?: 'checkout';
 }
@@ -17,6 +19,8 @@ export interface TarEntry {
   data: Buffer;
 }
 export function tarEntries(input: Uint8Array): Generator<TarEntry>;
+/** Cache keys of Yarn 2 (below 8, or empty); undefined: Yarn 3 and later. */
+export function isYarn2CacheKey(cacheKey: string | undefined): boolean;
 /** `libzipSyncPath`: @yarnpkg/libzip's lib/libzipSync.js, needed for compressed levels */
 export function tgzToZip(tgz: Uint8Array, spec: ZipSpec, libzipSyncPath?: string): Buffer;
 /** Thrown for a checkout whose `yarn pack` lock2nix does not reproduce; the message says why. */

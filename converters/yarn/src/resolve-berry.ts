@@ -10,7 +10,7 @@ import { cloneUrl, githubRepo, isCommit } from './git.ts';
 import { NEWEST_KNOWN_VERSION } from './parse-berry.ts';
 import type { BerryEntry, BerryLock } from './schema.ts';
 import { parseIntegrity } from './integrity.ts';
-import { LIBZIP_NAME, libzipFor, type LibzipBuild } from './libzip.ts';
+import { builderLibzipFor, LIBZIP_NAME, libzipFor, type LibzipBuild } from './libzip.ts';
 import { authHeaders, readBerrySettings, type BerrySettings } from './yarnrc.ts';
 
 type StructUtils = typeof import('@yarnpkg/core').structUtils;
@@ -79,8 +79,8 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
       const { cacheKey, hex } = splitChecksum(e.checksum);
       if (!/^[0-9a-f]{128}$/.test(hex)) throw new LockfileError(file, e.line, `checksum ${JSON.stringify(e.checksum)} is not a sha512 hex digest`);
       if (cacheKey !== undefined) level = compressionOf(cacheKey);
-      // Yarn 4 (cacheKey 10...) and Yarn 3 (cacheKey 8) zips are rebuilt byte for byte; Yarn 2's are not
-      // known: not verified.
+      // Yarn 4 (cacheKey 10...), Yarn 3 (8) and Yarn 2.4 (7) zips are rebuilt byte for byte; those of
+      // Yarn 2.0 to 2.3 (6 and older) could not be compared: not verified.
       if (libzipFor(cacheKey ?? lock.cacheKey) !== undefined) hashes.push({ algo: 'sha512', hex, meaning: 'ecosystem', field: 'checksum' });
       else oldChecksums++;
       cachePath = `${slug}-${hex.slice(0, 10)}.zip`;
@@ -195,7 +195,7 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
     artifacts.push(tarball({ ...e, resolution: base, checksum: undefined, conditions: '' } as BerryEntry, loc, url, { kind: 'registry', url: registryFor(settings, loc.scope) }));
   }
   if (oldChecksums > 0) {
-    warnings.push(`${oldChecksums} checksums are of Yarn 2 cache zips (cacheKey ${lock.cacheKey}), which lock2nix cannot rebuild byte for byte: the tarballs are pinned by download, those checksums are not verified, and Yarn 2 will not accept the rebuilt zips. Run \`yarn install\` with Yarn 4 to migrate the lockfile.`);
+    warnings.push(`${oldChecksums} checksums are of Yarn 2.0-2.3 cache zips (cacheKey ${lock.cacheKey || 'none'}), which lock2nix could not compare with its own (those Yarn versions are not on the npm registry; it reproduces Yarn 2.4's cacheKey 7 and later): the tarballs are pinned by download, those checksums are not verified, and the zips are built as Yarn 2.4 builds them, which Yarn rejects at install if they differ. Run \`yarn install\` with Yarn 2.4 or later to rewrite the lockfile.`);
   }
   // deflated zips need Yarn's libzip in the builder: one more pinned download per libzip build
   // (LOCK2NIX_YARN_LIBZIP_URL: the same package from elsewhere, pinned by download instead)
@@ -203,7 +203,7 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
   for (const a of artifacts) {
     const z = (a.meta as { zip?: ZipMeta } | undefined)?.zip;
     if (!z || z.level === 0) continue;
-    const b = libzipFor(z.cacheKey);
+    const b = builderLibzipFor(z.cacheKey);
     if (!b) throw new LockfileError(file, a.line, `${a.name}: no known libzip build for cacheKey ${z.cacheKey}`);
     builds.set(b.version, b);
   }
@@ -223,7 +223,7 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
   }
   for (const a of artifacts) {
     const z = (a.meta as { zip?: ZipMeta } | undefined)?.zip;
-    if (z && z.level !== 0) (a.meta as unknown as { zip: ZipMeta & { libzip?: string } }).zip.libzip = libzipFor(z.cacheKey)!.version;
+    if (z && z.level !== 0) (a.meta as unknown as { zip: ZipMeta & { libzip?: string } }).zip.libzip = builderLibzipFor(z.cacheKey)!.version;
   }
   const meta: NixData = { flavour: 'berry', lockVersion: lock.version, cacheKey: lock.cacheKey };
   return { artifacts, meta, warnings };

@@ -22,7 +22,7 @@ export async function verifyBerryZip(a: Artifact, file: FetchedFile | VerifiedTr
   const tgz = await readFile(file.path);
   const build = libzipFor(zip.cacheKey);
   if (zip.level !== 0 && !build) return;
-  const bytes = tgzToZip(tgz, { prefix: zip.prefix, level: zip.level }, zip.level === 0 ? undefined : installedLibzipSync(build!));
+  const bytes = tgzToZip(tgz, { prefix: zip.prefix, level: zip.level, cacheKey: zip.cacheKey }, zip.level === 0 ? undefined : installedLibzipSync(build!));
   const actual = createHash('sha512').update(bytes).digest('hex');
   if (actual !== stated.hex) {
     throw new HashMismatchError(label(a), file.url, stated.hex, actual, 'Berry cache zip checksum');
@@ -45,7 +45,7 @@ async function verifyPackedTree(a: Artifact, tree: VerifiedTree): Promise<void> 
   const where = a.fetch.type === 'git' ? `${tree.url}#${a.fetch.rev}` : tree.url;
   let bytes: Buffer;
   try {
-    bytes = checkoutToZip(tree.dir, { prefix: zip.prefix, level: zip.level }, zip.level === 0 ? undefined : installedLibzipSync(build!));
+    bytes = checkoutToZip(tree.dir, { prefix: zip.prefix, level: zip.level, cacheKey: zip.cacheKey }, zip.level === 0 ? undefined : installedLibzipSync(build!));
   } catch (e) {
     if (!(e instanceof PackRefused)) throw e;
     throw new Lock2nixError(`${label(a)} (${a.fetch.type === 'git' ? `git ${tree.url} at ${a.fetch.rev}` : tree.url}): Yarn packs git dependencies itself (yarn pack in the source tree); lock2nix reproduces that for plain packages only, and refuses this one: ${e.message}`);

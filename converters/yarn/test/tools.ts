@@ -1,4 +1,4 @@
-// Running the real yarn 1 and Yarn 4 (installed as dev dependencies) in a sealed environment: own HOME,
+// Running the real yarn 1, Yarn 2.4, 3.8 and 4 (installed as dev dependencies) in a sealed environment: own HOME,
 // caches and config, the loopback registry only, nothing from the machine's npm or yarn configuration.
 
 import { execFile } from 'node:child_process';
@@ -43,7 +43,8 @@ export function sealedEnv(home: string, extra: Record<string, string> = {}): Nod
 
 export async function yarn(bin: string, cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+    const node = bin === YARN2 ? ['--require', YARN2_COMPAT] : [];
+    const { stdout, stderr } = await run(process.execPath, [...node, bin, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 });
     return stdout + stderr;
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
@@ -81,3 +82,9 @@ export async function tempHome(): Promise<string> {
   await mkdir(join(home, '.config'), { recursive: true });
   return home;
 }
+
+/** Yarn 2.4 and Yarn 3.8 (dev dependencies installed under aliases), for their lockfiles and cache zips. */
+export const YARN2 = require.resolve('@yarnpkg/cli-dist-yarn2/bin/yarn.js');
+/** Yarn 2.4 needs util.isDate, gone since Node 23: put back by a preloaded file when `yarn` runs YARN2 */
+const YARN2_COMPAT = fileURLToPath(new URL('./yarn2-node-compat.cjs', import.meta.url));
+export const YARN3 = require.resolve('@yarnpkg/cli-dist-yarn3/bin/yarn.js');

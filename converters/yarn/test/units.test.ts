@@ -185,15 +185,66 @@ test('the core builder embeds exactly berry-zip.mjs', async () => {
 });
 
 test('verification uses the libzip builds the core builder downloads', async () => {
-  const { LIBZIP_YARN3, LIBZIP_YARN4, installedLibzipVersion, libzipFor } = await import('../src/libzip.ts');
+  const { LIBZIP_YARN2, LIBZIP_YARN3, LIBZIP_YARN4, builderLibzipFor, installedLibzipVersion, libzipFor } = await import('../src/libzip.ts');
   const lock = await readFile(new URL('../../../pnpm-lock.yaml', import.meta.url), 'utf8');
-  for (const b of [LIBZIP_YARN3, LIBZIP_YARN4]) {
+  for (const b of [LIBZIP_YARN2, LIBZIP_YARN3, LIBZIP_YARN4]) {
     expect(installedLibzipVersion(b)).toBe(b.version);
     expect(lock).toContain(`'@yarnpkg/libzip@${b.version}':\n    resolution: {integrity: ${b.integrity}}`);
   }
   expect(libzipFor('10c0')).toBe(LIBZIP_YARN4);
   expect(libzipFor('8')).toBe(LIBZIP_YARN3);
-  expect(libzipFor('5')).toBeUndefined();
+  expect(libzipFor('7')).toBe(LIBZIP_YARN2);
+  expect(libzipFor('7c0')).toBe(LIBZIP_YARN2);
+  expect(libzipFor('6')).toBeUndefined();
+  expect(libzipFor('')).toBeUndefined();
+  // Yarn 2.0-2.3's keys: not verified, built the Yarn 2.4 way
+  expect(builderLibzipFor('6')).toBe(LIBZIP_YARN2);
+  expect(builderLibzipFor('')).toBe(LIBZIP_YARN2);
+});
+
+test('each libzip build is the wasm inside the Yarn that writes that cache key', async () => {
+  const { LIBZIP_YARN2, LIBZIP_YARN3, installedLibzipSync } = await import('../src/libzip.ts');
+  const { YARN2, YARN3 } = await import('./tools.ts');
+  const wasm = async (file: string) => {
+    const found = [...(await readFile(file, 'utf8')).matchAll(/data:application\/octet-stream;base64,([A-Za-z0-9+/=]{1000,})/g)].map((m) => m[1]);
+    expect(found.length, file).toBe(1);
+    return found[0];
+  };
+  expect(await wasm(installedLibzipSync(LIBZIP_YARN2))).toBe(await wasm(YARN2));
+  expect(await wasm(installedLibzipSync(LIBZIP_YARN3))).toBe(await wasm(YARN3));
+});
+
+describe('Yarn 2 lockfiles', () => {
+  const tgz = makeTgz({ 'package/package.json': { content: '{"name":"a","version":"1.0.0"}' }, 'package/index.js': { content: 'x' } });
+  const entry = (checksum: string) => `"a@npm:^1.0.0":\n  version: 1.0.0\n  resolution: "a@npm:1.0.0"\n  checksum: ${checksum}\n  languageName: node\n  linkType: hard\n`;
+  test('Yarn 2.4 (cacheKey 7): the bare checksum is verified, with Yarn 2.4\'s libzip and timestamps', async () => {
+    const zip = tgzToZip(tgz, { prefix: 'node_modules/a', level: 0, cacheKey: '7c0' });
+    expect(zip.equals(tgzToZip(tgz, { prefix: 'node_modules/a', level: 0 }))).toBe(false);
+    const checksum = createHash('sha512').update(zip).digest('hex');
+    const r = await resolve(BERRY(4, '7c0', entry(checksum)));
+    expect(r.warnings).toEqual([]);
+    expect(r.artifacts[0]!.hashes).toEqual([{ algo: 'sha512', hex: checksum, meaning: 'ecosystem', field: 'checksum' }]);
+    const mixed = await resolve(BERRY(4, '7', entry(checksum)));
+    expect(mixed.artifacts.find((a) => a.name === '@yarnpkg/libzip')?.version).toBe('2.2.1');
+  });
+  test('git dependencies: Yarn 2.4\'s checksum is verified (Yarn 2.4 packs as Yarn 3 does), Yarn 2.0-2.3\'s not', async () => {
+    const git = `"g@git+https://example.invalid/g.git#commit=${'a'.repeat(40)}":\n  version: 1.0.0\n  resolution: "g@git+https://example.invalid/g.git#commit=${'a'.repeat(40)}"\n  checksum: ${'cd'.repeat(64)}\n  languageName: node\n  linkType: hard\n`;
+    const r = await resolve(BERRY(4, '7', git));
+    expect(r.artifacts[0]!.fetch).toMatchObject({ type: 'git', rev: 'a'.repeat(40) });
+    expect(r.artifacts[0]!.hashes).toEqual([{ algo: 'sha512', hex: 'cd'.repeat(64), meaning: 'ecosystem', field: 'checksum' }]);
+    const old = await resolve(BERRY(4, '6', git));
+    expect(old.artifacts[0]!.hashes).toEqual([]);
+    expect((old.warnings ?? []).join('\n')).toMatch(/Yarn 2\.0-2\.3 cache zips/);
+  });
+  test('Yarn 2.0-2.3 (cacheKey 6 or none): pinned by download, not verified, and the warning says why', async () => {
+    for (const k of ['6', '']) {
+      const text = BERRY(4, k, entry('ab'.repeat(64))).replace('  cacheKey: \n', '');
+      const r = await resolve(text);
+      expect(r.artifacts[0]!.hashes).toEqual([]);
+      expect((r.warnings ?? []).join('\n')).toMatch(/Yarn 2\.0-2\.3 cache zips .*not on the npm registry.*not verified/);
+      expect((r.artifacts[0]!.meta as { zip: { libzip: string } }).zip.libzip).toBe('2.2.1');
+    }
+  });
 });
 
 describe('v1 strings that never close', () => {
