@@ -91,7 +91,8 @@ async function builderFiles(outDir: string, ecosystems: Set<string>): Promise<Ma
   };
   const files = new Map<string, string>();
   for (const name of (await readdir(lib)).sort()) {
-    if (name.endsWith('.nix') && wanted(name)) files.set(join(outDir, 'lib', name), await readFile(join(lib, name), 'utf8'));
+    // the builders, and the scripts they run (yarn-berry-zip.mjs; not its .d.mts types)
+    if ((name.endsWith('.nix') || name.endsWith('.mjs')) && wanted(name)) files.set(join(outDir, 'lib', name), await readFile(join(lib, name), 'utf8'));
   }
   return files;
 }

@@ -5,7 +5,7 @@
 # - Berry (v2+): Yarn's cache folder (the zips whose checksums the lockfile states). Copy it to .yarn/cache
 #   (or point cacheFolder at a writable copy) and run  yarn install --immutable  with enableNetwork: false.
 #   Git dependencies are pinned checkouts (GitHub ones: GitHub's archive of the commit, unpacked, as Yarn's
-#   GitHub fetcher takes them), packed as `yarn pack` packs them and zipped (berry-zip.mjs).
+#   GitHub fetcher takes them), packed as `yarn pack` packs them and zipped (yarn-berry-zip.mjs).
 # Uses only builtins and POSIX tools (tar for git checkouts; node for Berry zips).
 { fetchurl, fetchgit, fetchzip, runCommand, nodejs ? null, lock, outputName ? null }:
 let
@@ -36,9 +36,9 @@ let
     in if (a.meta.pack or null) == "tar" then tarOf a src else src;
 
   # Berry: rebuild the zip Yarn keeps in its cache from the fetched tarball (or git checkout), byte for byte (the same code
-  # lock2nix ran to verify the lockfile's checksum; see yarn-berry-zip.nix). Deflated zips are compressed by
+  # lock2nix ran to verify the lockfile's checksum: yarn-berry-zip.mjs). Deflated zips are compressed by
   # the libzip build Yarn itself uses (@yarnpkg/libzip, a pinned download listed as a tool).
-  zipScript = builtins.toFile "yarn-berry-zip.mjs" (import ./yarn-berry-zip.nix);
+  zipScript = ./yarn-berry-zip.mjs;
   tools = builtins.filter (a: (a.meta.tool or null) != null) fetched;
   libzipFor = version:
     let found = builtins.filter (a: a.meta.tool == "libzip" && (a.meta.libzip or a.version) == version) tools;

@@ -1,5 +1,5 @@
 // The Yarn converter: metadata and the steps, one file each: parse-v1 / resolve-v1 (classic), parse-berry /
-// resolve-berry / yarnrc (Berry), berry-zip (Yarn's cache zip, shared with the core builder), verify.
+// resolve-berry / yarnrc (Berry), templates/lib/yarn-berry-zip.mjs (Yarn's cache zip, shared with the core builder), verify.
 import { LockfileError, type Converter, type NixData } from '@lock2nix/core';
 import { parseBerry } from './parse-berry.ts';
 import { parseV1 } from './parse-v1.ts';

@@ -1,6 +1,6 @@
 // Berry entries to artifacts. npm and http(s) tarballs are fetched as they are (their SRI is what Nix pins);
 // the lockfile's `checksum` is the sha512 of Yarn's own cache zip, which lock2nix rebuilds from the tarball
-// (berry-zip.mjs) to verify it, and which the core builder rebuilds the same way. `patch:` and `file:`
+// (templates/lib/yarn-berry-zip.mjs) to verify it, and which the core builder rebuilds the same way. `patch:` and `file:`
 // packages are built by Yarn itself at install from the cache and the project; workspaces, `link:` and
 // `portal:` need nothing; `exec:` is refused.
 
@@ -158,7 +158,7 @@ export async function resolveBerry(file: string, lock: BerryLock, ctx: ConvertCo
       const repo = protocol === 'github:' ? `https://github.com/${range.source}.git` : `${protocol}${range.source ?? ''}`;
       // Yarn clones the repository, packs it (`yarn pack`) and keeps the zip of that tarball, with a checksum
       // and a cache name like any other package: lock2nix pins the checkout and rebuilds the same zip from it
-      // (berry-zip.mjs checkoutToZip; refused in `verify` for packages whose pack runs scripts)
+      // (yarn-berry-zip.mjs checkoutToZip; refused in `verify` for packages whose pack runs scripts)
       if (range.selector.split('&').some((part) => /^(workspace|cwd)=/.test(part))) {
         throw new LockfileError(file, e.line, `${ident}: git dependencies on a workspace or a subfolder of a repository (${JSON.stringify(e.resolution)}) are not reproduced by lock2nix yet`);
       }

@@ -1,11 +1,11 @@
 // Berry's `checksum`: the sha512 of the zip Yarn keeps in its cache. Rebuilt from the downloaded tarball with
-// the code the core builder runs (berry-zip.mjs; for deflated zips with the same libzip build the builder
+// the code the core builder runs (templates/lib/yarn-berry-zip.mjs; for deflated zips with the same libzip build the builder
 // downloads), so what is verified is what Nix builds.
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { HashMismatchError, isFetchedTree, label, Lock2nixError, type Artifact, type FetchedFile, type VerifiedTree } from '@lock2nix/core';
-import { checkoutToZip, PackRefused, tgzToZip } from './berry-zip.mjs';
+import { checkoutToZip, PackRefused, tgzToZip } from '@lock2nix/templates/lib/yarn-berry-zip.mjs';
 import { installedLibzipSync, libzipFor } from './libzip.ts';
 
 interface ZipMeta {

@@ -1,5 +1,5 @@
 // Berry git dependencies: Yarn zips what `yarn pack` makes of the clone. lock2nix's pack of plain packages
-// (berry-zip.mjs checkoutToZip) against the real Yarn 4's pack, and the conversion's checks on the loopback
+// (yarn-berry-zip.mjs checkoutToZip) against the real Yarn 4's pack, and the conversion's checks on the loopback
 // git server (a wrong checksum is a mismatch; a package whose pack runs scripts is refused).
 
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { describe, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { HashMismatchError, Lock2nixError, PinError } from '@lock2nix/core';
 import { startGitServer, testWithTools } from '@lock2nix/fixtures';
-import { checkoutToZip, tgzToZip } from '../src/berry-zip.mjs';
+import { checkoutToZip, tgzToZip } from '@lock2nix/templates/lib/yarn-berry-zip.mjs';
 import { convert } from './helpers.ts';
 import { sealedEnv, tempHome, YARN4, yarn } from './tools.ts';
 

@@ -15,7 +15,7 @@ import { tgzUtils } from '@yarnpkg/core';
 import { HashMismatchError } from '@lock2nix/core';
 import { git, nixBuildExpr, startGitServer, startServer, testWithTools } from '@lock2nix/fixtures';
 import { serveGitHubArchives, startGitHubTlsProxy } from '../../../fixtures/src/github.ts';
-import { checkoutToZip } from '../src/berry-zip.mjs';
+import { checkoutToZip } from '@lock2nix/templates/lib/yarn-berry-zip.mjs';
 import { githubRepo } from '../src/git.ts';
 import { builderExpr, convert } from './helpers.ts';
 import { sealedEnv, tempHome, YARN1, YARN4, yarn } from './tools.ts';

@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { git, nixBuildExpr, startGitServer, startServer, testWithTools, type FixtureServer, type GitServer } from '@lock2nix/fixtures';
 import { addNpmRegistry, makeTar, makeTgz, type NpmPackageSpec, type NpmRegistry } from '../../../fixtures/src/registries/npm.ts';
-import { checkoutToZip, tgzToZip } from '../src/berry-zip.mjs';
+import { checkoutToZip, tgzToZip } from '@lock2nix/templates/lib/yarn-berry-zip.mjs';
 import { installedLibzipSync, LIBZIP_YARN2, LIBZIP_YARN3, LIBZIP_YARN4, type LibzipBuild } from '../src/libzip.ts';
 import { builderExpr } from './helpers.ts';
 import { copyProject, lock2nix, sealedEnv, tempHome, yarn, YARN2, YARN3, YARN4 } from './tools.ts';

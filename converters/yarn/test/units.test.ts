@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createPrefetcher, LockfileError, silentReporter, type ConvertContext } from '@lock2nix/core';
 import { makeTgz } from '../../../fixtures/src/registries/npm.ts';
-import { tgzToZip } from '../src/berry-zip.mjs';
-import { renderZipTemplate } from '../src/berry-zip-template.ts';
+import { tgzToZip } from '@lock2nix/templates/lib/yarn-berry-zip.mjs';
 import { yarnConverter } from '../src/index.ts';
 import { parseIntegrity } from '../src/integrity.ts';
 import { gitMirrorName, tarballMirrorName } from '../src/resolve-v1.ts';
@@ -177,11 +176,6 @@ describe('Berry entries', () => {
   test('bad input names the line', () => {
     expect(lineOf(() => yarnConverter.parse('/p/yarn.lock', BERRY(8, '10c0', `"a@npm:1":\n  version: 1.0.0\n`)))).toBe(7);
   });
-});
-
-test('the core builder embeds exactly berry-zip.mjs', async () => {
-  const template = await readFile(new URL('../../../templates/lib/yarn-berry-zip.nix', import.meta.url), 'utf8');
-  expect(template, 'regenerate templates/lib/yarn-berry-zip.nix with renderZipTemplate()').toBe(renderZipTemplate());
 });
 
 test('verification uses the libzip builds the core builder downloads', async () => {

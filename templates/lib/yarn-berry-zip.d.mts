@@ -1,4 +1,4 @@
-// Types for berry-zip.mjs (plain JavaScript so that the Nix builder can run it with node).
+// Types for yarn-berry-zip.mjs (plain JavaScript: the Nix builder runs it with node, the converter imports it).
 export interface ZipSpec {
   /** folder the package goes to inside the zip: node_modules/<name> */
   prefix: string;
