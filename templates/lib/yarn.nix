@@ -31,7 +31,7 @@ let
       -cf "$out" -T "$TMPDIR/files"
   '';
 
-  placed = a: if !(a ? type || a ? meta) then fetchurl a.fetch else
+  placed = a:
     let src = fetchOne a;
     in if (a.meta.pack or null) == "tar" then tarOf a src else src;
 
@@ -63,11 +63,15 @@ let
     in if (a.meta.zip or null) != null then berryZip a src else src;
 
   # one `place <file> <cache path> [<alias>]` line per placed artifact (an empty one for tools and entries with
-  # nothing to fetch), in key order; `place` (below) makes the folders and links
-  links = f: builtins.concatStringsSep "\n" (map (key: let a = lock.artifacts.${key}; in
-    if a ? type && a.type == "none" || a ? meta && a.meta ? tool then "" else
+  # nothing to fetch), in key order; `place` (below) makes the folders and links. A plain file (no `type`, no
+  # `meta`: most entries) takes the short way.
+  line = f: key: a:
+    if (a.type or "file") == "none" || (a.meta.tool or null) != null then "" else
     "place ${f a} ${shellQuote (a.cachePath or key)}"
-    + (if (a.meta.alias or null) != null then " ${shellQuote a.meta.alias}" else "")) (builtins.attrNames lock.artifacts));
+    + (if (a.meta.alias or null) != null then " ${shellQuote a.meta.alias}" else "");
+  links = f: builtins.concatStringsSep "\n" (map (key: let a = lock.artifacts.${key}; in
+    if a ? type || a ? meta then line f key a else "place ${fetchurl a.fetch} ${shellQuote (a.cachePath or key)}")
+    (builtins.attrNames lock.artifacts));
   placeFn = ''
     place() {
       src=$1; shift
