@@ -2,7 +2,7 @@
 // core/src/nix/print.ts, so only that subset of Nix is accepted: attribute sets, lists, strings, integers,
 // booleans, null, and the `throw "..."` an unpinned entry evaluates to.
 
-import { Lock2nixError } from '@lock2nix/core';
+import { Lock2nixError, urlBaseName } from '@lock2nix/core';
 
 /** `throw "message"` read back from a data file. */
 export interface NixThrowValue {
@@ -161,9 +161,8 @@ const asRecord = (v: NixValue | undefined): Record<string, NixValue> =>
 /** The data formats `readDataFile` reads (core/src/render.ts). */
 export const DATA_FORMATS = [1, 2];
 
-/** Nix's `baseNameOf` of a URL without a trailing slash: fetchurl's default name. */
-const baseName = (url: NixValue | undefined): string | undefined =>
-  typeof url === 'string' && !url.endsWith('/') ? url.slice(url.lastIndexOf('/') + 1) : undefined;
+/** fetchurl's default name: the URL's base name. */
+const baseName = (url: NixValue | undefined): string | undefined => (typeof url === 'string' ? urlBaseName(url) : undefined);
 
 /**
  * A format 2 entry's fetch in the format 1 shape (`type` inside, `urls`, `submodules`, `name` spelled out), so that
