@@ -158,9 +158,6 @@ export interface DataFile {
 const asRecord = (v: NixValue | undefined): Record<string, NixValue> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !isThrow(v) ? (v as Record<string, NixValue>) : {};
 
-/** The data formats `readDataFile` reads (core/src/render.ts). */
-export const DATA_FORMATS = [1, 2];
-
 /** fetchurl's default name: the URL's base name. */
 const baseName = (url: NixValue | undefined): string | undefined => (typeof url === 'string' ? urlBaseName(url) : undefined);
 
