@@ -214,8 +214,8 @@ try {
     const fetched = gen.artifacts.filter((a) => a.fetch.type === 'file' && a.pin);
     const call = (a: (typeof fetched)[number]) => `(pkgs.fetchurl { url = "${(a.fetch as { urls: string[] }).urls[0]}"; name = "${(a.fetch as { name: string }).name}"; hash = "${a.pin!.hash}"; })`;
     const variants: Record<string, string> = {
-      // (5a) the data file alone, each entry mapped to fetchurl: same .drv paths as the hand-written list
-      'data-map': `let pkgs = import ${TEST_PKGS} { }; lock = import ./data.nix; in\nmap (a: pkgs.fetchurl { inherit (a.fetch) urls name hash; }) (builtins.attrValues lock.artifacts)\n`,
+      // (5a) the data file alone, each entry's `fetch` (fetchurl's own arguments) passed to fetchurl: same .drv paths as the hand-written list
+      'data-map': `let pkgs = import ${TEST_PKGS} { }; lock = import ./data.nix; in\nmap (a: pkgs.fetchurl a.fetch) (builtins.attrValues lock.artifacts)\n`,
       'hand-list': `let pkgs = import ${TEST_PKGS} { }; in [\n${fetched.map((a) => `  ${call(a)}\n`).join('')}]\n`,
     };
     const builder = join(TEMPLATES_DIR, 'lib', conv.builder);

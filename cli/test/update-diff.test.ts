@@ -28,6 +28,75 @@ describe('reading data files', () => {
     expect(d.entries.get('we"ird${x}\\-1.0.0')!.name).toBe('we"ird${x}\\');
   });
 
+  test('format 2 leaves out what it implies; reading it back restores the format 1 values', () => {
+    const yarnUrl = 'https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz';
+    const npm: PinnedArtifact = {
+      key: 'left-pad-1.3.0.tgz', name: 'left-pad', version: '1.3.0', source: { kind: 'registry', url: yarnUrl },
+      fetch: { type: 'file', urls: [yarnUrl], name: 'left-pad-1.3.0.tgz' }, hashes: [], cachePath: 'left-pad-1.3.0.tgz',
+      pin: { hash: hash('B'), by: 'lockfile' },
+    };
+    const git: PinnedArtifact = {
+      key: 'g', name: 'g', version: '0.1.0', source: { kind: 'git', url: 'https://example.org/g.git', rev: 'a'.repeat(40) },
+      fetch: { type: 'git', url: 'https://example.org/g.git', rev: 'a'.repeat(40), submodules: false, name: 'g-src' }, hashes: [], cachePath: 'git/g',
+      pin: { hash: hash('C'), by: 'download' },
+    };
+    const local: PinnedArtifact = { key: 'l', name: 'l', version: '1.0.0', source: { kind: 'path', path: '../l' }, fetch: { type: 'none', reason: 'local' }, hashes: [], cachePath: 'l' };
+    const text = render([crate('serde', '1.0.200'), crate('rand', '0.8.5'), npm, git, local]);
+    // the shared crates.io source once, an npm source implied by the URL, fetchurl's default name left out
+    expect(text.match(/source = "https:\/\/github\.com\/rust-lang\/crates\.io-index";/g)).toHaveLength(2);
+    expect(text.match(/"https:\/\/github\.com\/rust-lang\/crates\.io-index" = \{/g)).toHaveLength(1);
+    expect(text).toContain(`url = "${yarnUrl}";`);
+    expect(text).not.toContain('urls');
+    expect(text).not.toContain('"left-pad-1.3.0.tgz";\n');
+    expect(text).toContain('fetchSubmodules = false;');
+    expect(text).toContain('type = "none";');
+    const d = readDataFile(text);
+    expect(d.format).toBe(2);
+    expect(d.entries.get('serde-1.0.200')).toEqual({
+      key: 'serde-1.0.200', name: 'serde', version: '1.0.200', source: { kind: 'registry', url: REG }, hash: hash('A'), cachePath: 'serde-1.0.200.crate',
+      fetch: { hash: hash('A'), name: 'serde-1.0.200.crate', type: 'file', urls: ['https://static.crates.io/crates/serde/1.0.200/download'] },
+    });
+    expect(d.entries.get('left-pad-1.3.0.tgz')).toMatchObject({ source: { kind: 'registry', url: yarnUrl }, cachePath: 'left-pad-1.3.0.tgz', fetch: { name: 'left-pad-1.3.0.tgz', urls: [yarnUrl] } });
+    expect(d.entries.get('g')!.fetch).toEqual({ hash: hash('C'), name: 'g-src', rev: 'a'.repeat(40), submodules: false, type: 'git', url: 'https://example.org/g.git' });
+    expect(d.entries.get('l')).toMatchObject({ source: { kind: 'path', path: '../l' }, fetch: { type: 'none', reason: 'local' }, cachePath: 'l' });
+  });
+
+  test('a format 1 file (written by an older lock2nix) compares equal to the same data in format 2', () => {
+    const v1 = `{
+  artifacts = {
+    "serde-1.0.200" = {
+      cachePath = "serde-1.0.200.crate";
+      fetch = {
+        hash = "${hash('A')}";
+        name = "serde-1.0.200.crate";
+        type = "file";
+        urls = [
+          "https://static.crates.io/crates/serde/1.0.200/download"
+        ];
+      };
+      name = "serde";
+      source = {
+        kind = "registry";
+        url = "${REG}";
+      };
+      version = "1.0.200";
+    };
+  };
+  ecosystem = "cargo";
+  format = 1;
+  lockfile = {
+    format = "Cargo.lock v4";
+    hash = "${hash('L')}";
+    name = "Cargo.lock";
+  };
+}
+`;
+    const before = readDataFile(v1);
+    const after = readDataFile(render([crate('serde', '1.0.200')]));
+    expect(before.entries.get('serde-1.0.200')).toEqual(after.entries.get('serde-1.0.200'));
+    expect(diffData('cargo', before, after).changes).toEqual([]);
+  });
+
   test('a throw in a list and negative numbers parse; anything else is refused', () => {
     expect(parseNixData(`[ (${nixThrow('no').code}) (-3) ]`)).toEqual([{ throw: 'no' }, -3]);
     expect(() => parseNixData('{ a = b; }')).toThrow(/unexpected "b"/);

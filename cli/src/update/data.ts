@@ -1,8 +1,8 @@
-// Reading a generated data file (core/src/render.ts, format 1) back into plain values. The file is printed by
+// Reading a generated data file (core/src/render.ts, format 1 or 2) back into plain values. The file is printed by
 // core/src/nix/print.ts, so only that subset of Nix is accepted: attribute sets, lists, strings, integers,
 // booleans, null, and the `throw "..."` an unpinned entry evaluates to.
 
-import { Lock2nixError } from '@lock2nix/core';
+import { Lock2nixError, urlBaseName } from '@lock2nix/core';
 
 /** `throw "message"` read back from a data file. */
 export interface NixThrowValue {
@@ -158,17 +158,57 @@ export interface DataFile {
 const asRecord = (v: NixValue | undefined): Record<string, NixValue> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !isThrow(v) ? (v as Record<string, NixValue>) : {};
 
-/** Read a generated data file into entries keyed like `artifacts`. */
+/** fetchurl's default name: the URL's base name. */
+const baseName = (url: NixValue | undefined): string | undefined => (typeof url === 'string' ? urlBaseName(url) : undefined);
+
+/**
+ * A format 2 entry's fetch in the format 1 shape (`type` inside, `urls`, `submodules`, `name` spelled out), so that
+ * entries of both formats compare alike.
+ */
+function fetchV1(a: Record<string, NixValue>): Record<string, NixValue> {
+  const type = typeof a.type === 'string' ? a.type : 'file';
+  if (type === 'none') return { type, reason: a.reason ?? '' };
+  const f = asRecord(a.fetch);
+  if (type === 'git') {
+    const { fetchSubmodules, ...rest } = f;
+    return { type, ...rest, submodules: fetchSubmodules ?? true };
+  }
+  const { url, ...rest } = f;
+  const urls = Array.isArray(f.urls) ? f.urls : url !== undefined ? [url] : [];
+  const name = f.name ?? baseName(urls[0]);
+  return { type, ...rest, urls, ...(name !== undefined ? { name } : {}) };
+}
+
+/** The same attributes in sorted order (as the data file prints them), so that JSON texts compare alike. */
+function sortedRecord(r: Record<string, NixValue>): Record<string, NixValue> {
+  const out: Record<string, NixValue> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
+  return out;
+}
+
+/** Read a generated data file (format 1 or 2) into entries keyed like `artifacts`. */
 export function readDataFile(text: string, file = 'data file'): DataFile {
   const top = asRecord(parseNixData(text, file));
-  if (top.format !== 1) throw new DataFileError(`${file}: unsupported data format ${JSON.stringify(top.format)}`);
+  const format = top.format;
+  if (format !== 1 && format !== 2) throw new DataFileError(`${file}: unsupported data format ${JSON.stringify(format)}`);
   const lf = asRecord(top.lockfile);
+  const sources = asRecord(top.sources);
   const entries = new Map<string, DataEntry>();
   for (const [key, raw] of Object.entries(asRecord(top.artifacts))) {
     const a = asRecord(raw);
-    const fetch = asRecord(a.fetch);
+    const fetch = sortedRecord(format === 1 ? asRecord(a.fetch) : fetchV1(a));
+    let rawSource: NixValue | undefined = a.source;
+    if (format === 2) {
+      if (rawSource === undefined) {
+        const url = Array.isArray(fetch.urls) ? fetch.urls[0] : fetch.url;
+        rawSource = { kind: 'registry', ...(typeof url === 'string' ? { url } : {}) };
+      } else if (typeof rawSource === 'string') {
+        if (!Object.hasOwn(sources, rawSource)) throw new DataFileError(`${file}: ${key}: source ${JSON.stringify(rawSource)} is not in sources`);
+        rawSource = sources[rawSource];
+      }
+    }
     const source: Record<string, string> = {};
-    for (const [k, v] of Object.entries(asRecord(a.source))) if (typeof v === 'string') source[k] = v;
+    for (const [k, v] of Object.entries(asRecord(rawSource))) if (typeof v === 'string') source[k] = v;
     entries.set(key, {
       key,
       name: String(a.name ?? key),
@@ -176,11 +216,11 @@ export function readDataFile(text: string, file = 'data file'): DataFile {
       source,
       fetch,
       ...(typeof fetch.hash === 'string' ? { hash: fetch.hash } : {}),
-      cachePath: String(a.cachePath ?? ''),
+      cachePath: String(a.cachePath ?? (format === 2 ? key : '')),
     });
   }
   return {
-    format: 1,
+    format,
     ecosystem: String(top.ecosystem ?? ''),
     lockfile: { name: String(lf.name ?? ''), format: String(lf.format ?? ''), hash: String(lf.hash ?? '') },
     entries,

@@ -44,7 +44,7 @@ describe.each(slugs)('%s', (slug) => {
     const dir = mkdtempSync(join(tmpdir(), 'lock2nix-cargo-corpus-'));
     writeFileSync(join(dir, 'cargo.nix'), r.text);
     const got = await nixEvalJson<Record<string, { hash: string | null; urls: string[] }>>(
-      `let d = import ${join(dir, 'cargo.nix')}; in builtins.mapAttrs (k: v: { hash = let t = builtins.tryEval v.fetch.hash; in if t.success then t.value else null; urls = v.fetch.urls or [ ]; }) d.artifacts`,
+      `let d = import ${join(dir, 'cargo.nix')}; in builtins.mapAttrs (k: v: { hash = let t = builtins.tryEval (v.fetch.hash or null); in if t.success then t.value else null; urls = v.fetch.urls or (if v ? fetch && v.fetch ? url then [ v.fetch.url ] else [ ]); }) d.artifacts`,
     );
     expect(Object.keys(got)).toHaveLength(r.artifacts.length);
     for (const a of r.artifacts) {

@@ -45,8 +45,8 @@ describe('corpus: poetry.lock --offline', () => {
       const ev = await nixEvalJson<{ n: number; thrown: number; files: number; packages: number }>(
         `let d = import ${join(dir, 'poetry.nix')}; as = builtins.attrValues d.artifacts; in {
            n = builtins.length as;
-           thrown = builtins.length (builtins.filter (a: a.fetch.type != "none" && !(builtins.tryEval a.fetch.hash).success) as);
-           files = builtins.length (builtins.filter (a: a.fetch.type == "file") as);
+           thrown = builtins.length (builtins.filter (a: (a.type or "file") != "none" && !(builtins.tryEval a.fetch.hash).success) as);
+           files = builtins.length (builtins.filter (a: (a.type or "file") == "file") as);
            packages = builtins.length (builtins.attrNames d.meta.packages);
          }`,
       );

@@ -2,11 +2,9 @@
 {
   artifacts = {
     "crates-io/itoa-1.0.18" = {
-      cachePath = "crates-io/itoa-1.0.18";
       fetch = {
         hash = "sha256-j0KmDL35qX9dIwXwiofcTgkwjRJ20oyGnGhNd3doVoI=";
         name = "crate-itoa-1.0.18.tar.gz";
-        type = "file";
         urls = [
           "https://static.crates.io/crates/itoa/itoa-1.0.18.crate"
           "https://static.crates.io/crates/itoa/1.0.18/download"
@@ -17,19 +15,13 @@
         source = "crates-io";
       };
       name = "itoa";
-      source = {
-        kind = "registry";
-        name = "registry+https://github.com/rust-lang/crates.io-index";
-        url = "https://github.com/rust-lang/crates.io-index";
-      };
+      source = "registry+https://github.com/rust-lang/crates.io-index";
       version = "1.0.18";
     };
     "crates-io/ryu-1.0.23" = {
-      cachePath = "crates-io/ryu-1.0.23";
       fetch = {
         hash = "sha256-l3S6SnTeX3scFFHtbNUoWjLt21zMuMxlWk5QAJ4GR38=";
         name = "crate-ryu-1.0.23.tar.gz";
-        type = "file";
         urls = [
           "https://static.crates.io/crates/ryu/ryu-1.0.23.crate"
           "https://static.crates.io/crates/ryu/1.0.23/download"
@@ -40,16 +32,12 @@
         source = "crates-io";
       };
       name = "ryu";
-      source = {
-        kind = "registry";
-        name = "registry+https://github.com/rust-lang/crates.io-index";
-        url = "https://github.com/rust-lang/crates.io-index";
-      };
+      source = "registry+https://github.com/rust-lang/crates.io-index";
       version = "1.0.23";
     };
   };
   ecosystem = "cargo";
-  format = 1;
+  format = 2;
   lockfile = {
     format = "Cargo.lock v4";
     hash = "sha256-4z79eu8AE1RHXgealfvZvdO9Xp8RmiGCz6ve/GrB4BY=";
@@ -64,5 +52,12 @@
       };
     };
     userAgent = "lock2nix/0.1.0 (+https://github.com/lock2nix/lock2nix)";
+  };
+  sources = {
+    "registry+https://github.com/rust-lang/crates.io-index" = {
+      kind = "registry";
+      name = "registry+https://github.com/rust-lang/crates.io-index";
+      url = "https://github.com/rust-lang/crates.io-index";
+    };
   };
 }
