@@ -12,7 +12,8 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { FetchError, HashMismatchError, Lock2nixError, UsageError } from '../errors.ts';
 import { hexToSri } from '../hash/encode.ts';
 import { silentReporter, type Reporter } from '../report.ts';
-import { DownloadCache, MultiHasher, feedFile, type BlobInfo } from './cache.ts';
+import { ALGOS, DownloadCache, MultiHasher, feedFile, type BlobInfo } from './cache.ts';
+import type { HashAlgo } from '../model.ts';
 import { defaultNetrcPath, loadNetrc, netrcLookup, type NetrcEntry } from './netrc.ts';
 import { backoffDelay, parseRetryAfter, redactText, redactUrl, retryableError, retryableStatus, sleep } from './retry.ts';
 import type { FetchedFile, FetchedTree, FileRequest, GitRequest, Prefetcher, PrefetcherOptions, TextRequest, TextResponse } from './types.ts';
@@ -88,6 +89,12 @@ export function redirectTarget(from: URL, location: string): URL | string {
   if (next.protocol !== 'http:' && next.protocol !== 'https:') return `refusing a redirect to ${next.protocol} (${redactUrl(next.toString())})`;
   if (from.protocol === 'https:' && next.protocol === 'http:') return `refusing a redirect from https to http (${redactUrl(next.toString())})`;
   return next;
+}
+
+/** The digests to compute for a file request: those it asks for (all by default) and the expected one. */
+function wanted(req: FileRequest): HashAlgo[] {
+  const algos = req.digests ?? ALGOS;
+  return req.expect ? [...algos, req.expect.algo] : algos;
 }
 
 function stripUserinfo(u: URL): { url: string; basic: string | undefined } {
@@ -286,7 +293,7 @@ export class HttpPrefetcher implements Prefetcher {
     state.partial = undefined;
     let keep = false;
     try {
-      const hasher = new MultiHasher();
+      const hasher = new MultiHasher(wanted(req));
       if (append) await feedFile(tmp, hasher, p!.bytes);
       // opened before streaming, so the file exists (and the finally below removes it) whatever happens next;
       // created on the threadpool (a new file is the dear part), written and closed synchronously
@@ -327,7 +334,7 @@ export class HttpPrefetcher implements Prefetcher {
       }
       const info = { size: hasher.size, digests: hasher.digests() };
       if (req.expect && info.digests[req.expect.algo] !== req.expect.hex.toLowerCase()) {
-        throw new HashMismatchError(req.pkg, redactUrl(url), hexToSri(req.expect.algo, req.expect.hex), hexToSri(req.expect.algo, info.digests[req.expect.algo]));
+        throw new HashMismatchError(req.pkg, redactUrl(url), hexToSri(req.expect.algo, req.expect.hex), hexToSri(req.expect.algo, info.digests[req.expect.algo]!));
       }
       // indexed by URL only without an expected digest: with one, that digest is how the cache is asked again
       const blob = await this.cache.commitBlob(tmp, info, req.expect ? undefined : url);
@@ -344,12 +351,13 @@ export class HttpPrefetcher implements Prefetcher {
   }
 
   async cached(req: FileRequest): Promise<FetchedFile | undefined> {
+    const want = wanted(req);
     if (req.expect) {
-      const b = await this.cache.lookupDigest(req.expect.algo, req.expect.hex);
+      const b = await this.cache.lookupDigest(req.expect.algo, req.expect.hex, want);
       if (b) return { ...b, url: req.urls[0] ?? '' };
     }
     for (const url of req.urls) {
-      const b = await this.cache.lookupUrl(url);
+      const b = await this.cache.lookupUrl(url, want);
       if (b && (!req.expect || b.digests[req.expect.algo] === req.expect.hex.toLowerCase())) return { ...b, url };
     }
     return undefined;
