@@ -1,6 +1,8 @@
 // The content-addressed download cache.
 //
-//   blobs/sha256/ab/<sha256>        verified file bytes, named by their sha256
+//   blobs/sha256/<sha256>           verified file bytes, named by their sha256 (one folder, like digests/: a
+//                                   fresh cache creates no shard folders, each as dear as a file; older versions
+//                                   wrote blobs/sha256/ab/<sha256>: still read)
 //   index/url/ab/<sha256(url)>      JSON { url, sha256, size, sha1, sha512 }: which blob a URL served last. Written
 //                                   for downloads without an expected digest (with one, the digest finds the blob);
 //                                   older versions wrote { url, sha256, size } for every download: still read
@@ -21,7 +23,7 @@
 // Every entry appears by rename(2) or link(2) of a complete temp file or folder (atomic on one filesystem), so a
 // killed run leaves only tmp/ and partial/ files, which a later run resumes or sweeps once their owner process is
 // gone. Concurrent processes may download the same thing; the last rename wins and both results are identical.
-// Entries are re-verified on read. Shard folders are created once per process (remembered in memory); small
+// Entries are re-verified on read. Folders are created once per process (remembered in memory); small
 // reads and writes (a missing entry, a chunk into the page cache, a record) are synchronous calls, which cost
 // less than a trip through libuv's threadpool; renames and links, dearer, go through it.
 // Because digest entries are links of blobs, removing blobs/ alone frees no space: remove the whole folder.
@@ -168,7 +170,20 @@ export class DownloadCache {
   }
 
   blobPath(sha256: string): string {
+    return join(this.root, 'blobs', 'sha256', sha256);
+  }
+
+  /** where older versions put the blob */
+  private shardedBlobPath(sha256: string): string {
     return join(this.root, 'blobs', 'sha256', sha256.slice(0, 2), sha256);
+  }
+
+  /** The blob's path in either layout, when it exists (a synchronous check: a miss costs no threadpool trip). */
+  private existingBlob(sha256: string): string | undefined {
+    const path = this.blobPath(sha256);
+    if (existsSync(path)) return path;
+    const old = this.shardedBlobPath(sha256);
+    return existsSync(old) ? old : undefined;
   }
 
   private urlIndex(url: string): string {
@@ -443,7 +458,8 @@ export class DownloadCache {
    */
   async readBlob(sha256: string, want: Iterable<HashAlgo> = ALGOS): Promise<BlobInfo | undefined> {
     if (!HEX64.test(sha256)) return undefined;
-    const path = this.blobPath(sha256);
+    const path = this.existingBlob(sha256);
+    if (path === undefined) return undefined;
     let info: { size: number; digests: SomeDigests };
     try {
       info = await hashFile(path, want);
@@ -528,17 +544,23 @@ export class DownloadCache {
       rmSync(entry, { force: true });
       return undefined;
     }
-    const path = this.blobPath(info.digests.sha256);
+    let path = this.blobPath(info.digests.sha256);
     let blobIno: number | undefined;
     try {
       blobIno = statSync(path).ino;
     } catch {
-      // the blob's name is gone (its bytes live on in this entry): put it back
       try {
-        await this.into(dirname(path), () => linkSync(entry, path));
-        return { path, size: info.size, digests: blobDigests(path, info.digests) };
+        path = this.shardedBlobPath(info.digests.sha256);
+        blobIno = statSync(path).ino;
       } catch {
-        return undefined;
+        // the blob's name is gone (its bytes live on in this entry): put it back
+        path = this.blobPath(info.digests.sha256);
+        try {
+          await this.into(dirname(path), () => linkSync(entry, path));
+          return { path, size: info.size, digests: blobDigests(path, info.digests) };
+        } catch {
+          return undefined;
+        }
       }
     }
     if (blobIno === ino) return { path, size: info.size, digests: blobDigests(path, info.digests) };
