@@ -7,8 +7,9 @@
 //                                   for downloads without an expected digest (with one, the digest finds the blob);
 //                                   older versions wrote { url, sha256, size } for every download: still read
 //   digests/sha1|sha512/<hex>       a hard link of the blob with this digest (lets an expected digest hit; a link
-//                                   costs far less than a new file). Self-verifying: read, its bytes must hash to
-//                                   its name, and it must be the same file as the blob
+//                                   costs far less than a new file), for each digest the download computed (those
+//                                   its request asked for). Self-verifying: read, its bytes must hash to its name,
+//                                   and it must be the same file as the blob
 //   index/sha1|sha512/ab/<hex>      older versions' digest entries (the blob's sha256): still read; written only
 //                                   where the filesystem has no hard links
 //   trees/ab/<key>/{tree,meta.json} an unpacked tree (git checkout, archive) and its NAR hash

@@ -7,7 +7,7 @@ export interface FetchedFile {
   /** path of the verified file in the content-addressed cache (read-only; do not modify) */
   path: string;
   size: number;
-  /** lowercase base16 digests of the file's bytes */
+  /** lowercase base16 digests of the file's bytes (one the request did not ask for is computed from the file when read) */
   digests: Record<HashAlgo, string>;
   /** the URL that served it (after the candidate list; before redirects) */
   url: string;
