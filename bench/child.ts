@@ -1,9 +1,15 @@
 // One measured task in a fresh process, so that wall time and peak memory (getrusage maxrss) belong to that
 // task alone. Usage: node bench/child.ts '<json task>'; prints one JSON line with the result.
+// The process starts the way the lock2nix command does (cli/bin/lock2nix.js): with Node's compile cache on,
+// then the modules loaded.
 
-import { readFile } from 'node:fs/promises';
-import { convertText, createPrefetcher, silentReporter, type Converter } from '../core/src/index.ts';
-import { syntheticConverter } from './synthetic.ts';
+import module from 'node:module';
+import type { Converter } from '../core/src/index.ts';
+
+module.enableCompileCache?.();
+const { readFile } = await import('node:fs/promises');
+const { convertText, createPrefetcher, silentReporter } = await import('../core/src/index.ts');
+const { syntheticConverter } = await import('./synthetic.ts');
 
 export type Task =
   | { kind: 'convert'; converter: string; file: string; offline: boolean; cacheDir: string; concurrency?: number }

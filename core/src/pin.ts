@@ -43,7 +43,9 @@ async function pinFile(a: Artifact & { fetch: { type: 'file' } }, conv: Converte
   if ((ctx.offline || conv.pinStatedFileHashes === true) && emittable(best) && !needsEcosystemCheck) {
     return { hash: hexToSri(best.algo, best.hex), by: 'lockfile' };
   }
-  const req = { urls: a.fetch.urls, pkg: label(a), ...(best ? { expect: { algo: best.algo, hex: best.hex } } : {}) };
+  // the digests read below (the stated ones and sha256), each computed in the one pass over the bytes
+  const digests = a.hashes.filter((h) => h.meaning === 'file').map((h) => h.algo);
+  const req = { urls: a.fetch.urls, pkg: label(a), digests, ...(best ? { expect: { algo: best.algo, hex: best.hex } } : {}) };
   const file = ctx.offline ? await ctx.prefetcher.cached(req) : await ctx.prefetcher.file(req);
   if (!file) return undefined;
   checkFileHashes(a, file);

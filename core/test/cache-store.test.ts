@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -197,14 +197,16 @@ describe('compatibility', () => {
     // an older digest entry that does not name a blob of that digest is a miss
     await writeFile(join(root, 'index', 'sha512', d.sha512.slice(0, 2), d.sha512), 'garbage');
     expect(await cache.lookupDigest('sha512', d.sha512)).toBeUndefined();
-    // committing the same bytes again links the blob as both digest entries; a URL is indexed by a record
+    // committing the same bytes again puts the blob in the current layout (blobs/sha256/<sha256>) and links it as
+    // both digest entries; a URL is indexed by a record
     await put(body, url);
+    const flat = join(root, 'blobs', 'sha256', d.sha256);
     const record = { url, sha256: d.sha256, size: body.length, sha1: d.sha1, sha512: d.sha512 };
     expect(JSON.parse(await readFile(join(root, 'index', 'url', h.slice(0, 2), h), 'utf8'))).toEqual(record);
-    expect((await stat(join(root, 'digests', 'sha1', d.sha1))).ino).toBe((await stat(blob)).ino);
-    expect((await stat(join(root, 'digests', 'sha512', d.sha512))).ino).toBe((await stat(blob)).ino);
-    expect((await cache.lookupDigest('sha1', d.sha1))?.path).toBe(blob);
-    expect((await cache.lookupDigest('sha512', d.sha512))?.path).toBe(blob);
+    expect((await stat(join(root, 'digests', 'sha1', d.sha1))).ino).toBe((await stat(flat)).ino);
+    expect((await stat(join(root, 'digests', 'sha512', d.sha512))).ino).toBe((await stat(flat)).ino);
+    expect((await cache.lookupDigest('sha1', d.sha1))?.path).toBe(flat);
+    expect((await cache.lookupDigest('sha512', d.sha512))?.path).toBe(flat);
     // a digest entry with other bytes is removed on read, and linked again by the next commit
     await rm(join(root, 'digests', 'sha1', d.sha1));
     await writeFile(join(root, 'digests', 'sha1', d.sha1), 'broken');
@@ -213,7 +215,27 @@ describe('compatibility', () => {
     const tmp = await cache.tempPath();
     await writeFile(tmp, body);
     await cache.commitBlob(tmp, await hashFile(tmp), undefined);
-    expect((await cache.lookupDigest('sha1', d.sha1))?.path).toBe(blob);
+    expect((await cache.lookupDigest('sha1', d.sha1))?.path).toBe(flat);
     expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  test('a blob in the sharded layout (blobs/sha256/ab/<sha256>) and digest entries linking it are read', async () => {
+    const body = 'sharded blob';
+    const d = Object.fromEntries((['sha1', 'sha256', 'sha512'] as const).map((a) => [a, createHash(a).update(body).digest('hex')])) as Record<'sha1' | 'sha256' | 'sha512', string>;
+    const blob = join(root, 'blobs', 'sha256', d.sha256.slice(0, 2), d.sha256);
+    await mkdir(join(blob, '..'), { recursive: true });
+    await writeFile(blob, body);
+    await mkdir(join(root, 'digests', 'sha512'), { recursive: true });
+    await link(blob, join(root, 'digests', 'sha512', d.sha512));
+    expect((await cache.lookupDigest('sha256', d.sha256))?.path).toBe(blob);
+    const b = await cache.lookupDigest('sha512', d.sha512, []);
+    expect(b?.path).toBe(blob);
+    expect(b?.digests.sha1).toBe(d.sha1);
+    expect(existsSync(join(root, 'blobs', 'sha256', d.sha256))).toBe(false);
+    // a corrupt sharded blob is evicted like any other
+    await rm(blob);
+    await writeFile(blob, 'other bytes');
+    expect(await cache.lookupDigest('sha256', d.sha256)).toBeUndefined();
+    expect(existsSync(blob)).toBe(false);
   });
 });

@@ -64,6 +64,27 @@ describe('prefetcher: plain and cached', () => {
     expect(server.log.length).toBe(n);
   });
 
+  test('only the digests asked for are streamed and indexed; any other is computed from the blob when read', async () => {
+    const sha512 = { algo: 'sha512' as const, hex: sha('sha512', body) };
+    const f = await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a', expect: sha512, digests: [] });
+    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha512')?.value).toBe(sha512.hex);
+    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha256')?.value).toBe(sha('sha256', body));
+    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha1')?.get).toBeDefined(); // not computed yet
+    expect(await readdir(join(dir, 'cache', 'digests'))).toEqual(['sha512']);
+    // read anyway: computed from the blob, once
+    expect(f.digests.sha1).toBe(sha('sha1', body));
+    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha1')?.value).toBe(sha('sha1', body));
+    expect({ ...f.digests }).toEqual({ sha1: sha('sha1', body), sha256: sha('sha256', body), sha512: sha512.hex });
+    // the sha512 entry answers without network; an expected sha1 has no entry yet: downloaded, then indexed
+    const n = server.log.length;
+    expect((await pf.file({ urls: [`${server.url}/b.bin`], pkg: 'a', expect: sha512, digests: [] })).path).toBe(f.path);
+    expect(server.log.length).toBe(n);
+    const g = await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a', expect: { algo: 'sha1', hex: sha('sha1', body) }, digests: ['sha1'] });
+    expect(g.path).toBe(f.path);
+    expect(server.log.length).toBe(n + 1);
+    expect((await readdir(join(dir, 'cache', 'digests'))).sort()).toEqual(['sha1', 'sha512']);
+  });
+
   test('a corrupt cache entry is removed and fetched again', async () => {
     const f = await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a' });
     await writeFile(f.path, 'garbage');

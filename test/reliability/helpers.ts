@@ -66,12 +66,13 @@ export { walk as listFiles };
  */
 export async function cacheProblems(root: string): Promise<string[]> {
   const problems: string[] = [];
-  const blobs = new Set<string>();
+  // blobs/sha256/<sha256>, or blobs/sha256/ab/<sha256> (older versions)
+  const blobs = new Map<string, string>();
   for (const f of await walk(join(root, 'blobs', 'sha256'))) {
     const name = f.split('/').pop()!;
     const actual = createHash('sha256').update(await readFile(f)).digest('hex');
     if (actual !== name) problems.push(`blob ${name} holds bytes with sha256 ${actual}`);
-    else blobs.add(name);
+    else blobs.set(name, f);
   }
   for (const f of await walk(join(root, 'index'))) {
     const text = await readFile(f, 'utf8');
@@ -87,7 +88,7 @@ export async function cacheProblems(root: string): Promise<string[]> {
     else if (kind !== 'url' && blobs.has(sha256)) {
       const algo = kind === 'sha1' ? 'sha1' : kind === 'sha512' ? 'sha512' : undefined;
       if (algo) {
-        const got = createHash(algo).update(await readFile(join(root, 'blobs', 'sha256', sha256.slice(0, 2), sha256))).digest('hex');
+        const got = createHash(algo).update(await readFile(blobs.get(sha256)!)).digest('hex');
         if (got !== f.split('/').pop()) problems.push(`index ${algo} ${f.split('/').pop()} points at a blob whose ${algo} is ${got}`);
       }
     }

@@ -1,12 +1,15 @@
 // The content-addressed download cache.
 //
-//   blobs/sha256/ab/<sha256>        verified file bytes, named by their sha256
+//   blobs/sha256/<sha256>           verified file bytes, named by their sha256 (one folder, like digests/: a
+//                                   fresh cache creates no shard folders, each as dear as a file; older versions
+//                                   wrote blobs/sha256/ab/<sha256>: still read)
 //   index/url/ab/<sha256(url)>      JSON { url, sha256, size, sha1, sha512 }: which blob a URL served last. Written
 //                                   for downloads without an expected digest (with one, the digest finds the blob);
 //                                   older versions wrote { url, sha256, size } for every download: still read
 //   digests/sha1|sha512/<hex>       a hard link of the blob with this digest (lets an expected digest hit; a link
-//                                   costs far less than a new file). Self-verifying: read, its bytes must hash to
-//                                   its name, and it must be the same file as the blob
+//                                   costs far less than a new file), for each digest the download computed (those
+//                                   its request asked for). Self-verifying: read, its bytes must hash to its name,
+//                                   and it must be the same file as the blob
 //   index/sha1|sha512/ab/<hex>      older versions' digest entries (the blob's sha256): still read; written only
 //                                   where the filesystem has no hard links
 //   trees/ab/<key>/{tree,meta.json} an unpacked tree (git checkout, archive) and its NAR hash
@@ -21,13 +24,13 @@
 // Every entry appears by rename(2) or link(2) of a complete temp file or folder (atomic on one filesystem), so a
 // killed run leaves only tmp/ and partial/ files, which a later run resumes or sweeps once their owner process is
 // gone. Concurrent processes may download the same thing; the last rename wins and both results are identical.
-// Entries are re-verified on read. Shard folders are created once per process (remembered in memory); small
+// Entries are re-verified on read. Folders are created once per process (remembered in memory); small
 // reads and writes (a missing entry, a chunk into the page cache, a record) are synchronous calls, which cost
 // less than a trip through libuv's threadpool; renames and links, dearer, go through it.
 // Because digest entries are links of blobs, removing blobs/ alone frees no space: remove the whole folder.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HashAlgo } from '../model.ts';
@@ -47,20 +50,28 @@ export interface BlobInfo {
   digests: Digests;
 }
 
-/** Feeds every algorithm at once and counts bytes; `update` takes each chunk as it is (no copy). */
+/** The digests computed for some bytes: sha256 always (it names the blob), the others when asked for. */
+export type SomeDigests = Partial<Digests> & { sha256: string };
+
+/**
+ * Feeds the chosen algorithms at once (sha256 always) and counts bytes; `update` takes each chunk as it is (no
+ * copy). One pass over the bytes per algorithm: ask only for those that will be read.
+ */
 export class MultiHasher {
-  private readonly sha1 = createHash('sha1');
-  private readonly sha256 = createHash('sha256');
-  private readonly sha512 = createHash('sha512');
+  private readonly hashes: [HashAlgo, Hash][];
   size = 0;
+  constructor(algos: Iterable<HashAlgo> = ALGOS) {
+    const want = new Set<HashAlgo>(algos).add('sha256');
+    this.hashes = ALGOS.filter((a) => want.has(a)).map((a) => [a, createHash(a)]);
+  }
   update(chunk: Uint8Array): void {
     this.size += chunk.length;
-    this.sha1.update(chunk);
-    this.sha256.update(chunk);
-    this.sha512.update(chunk);
+    for (const [, h] of this.hashes) h.update(chunk);
   }
-  digests(): Digests {
-    return { sha1: this.sha1.digest('hex'), sha256: this.sha256.digest('hex'), sha512: this.sha512.digest('hex') };
+  digests(): SomeDigests {
+    const d: Partial<Digests> = {};
+    for (const [a, h] of this.hashes) d[a] = h.digest('hex');
+    return d as SomeDigests;
   }
 }
 
@@ -87,10 +98,44 @@ async function feedHandle(fh: FileHandle, h: MultiHasher, end = Infinity): Promi
   }
 }
 
-export async function hashFile(path: string): Promise<{ size: number; digests: Digests }> {
-  const h = new MultiHasher();
+/** A file's size and digests (all of them by default; sha256 always). */
+export async function hashFile(path: string, algos: Iterable<HashAlgo> = ALGOS): Promise<{ size: number; digests: SomeDigests }> {
+  const h = new MultiHasher(algos);
   await feedFile(path, h);
   return { size: h.size, digests: h.digests() };
+}
+
+/**
+ * The digests of the blob at `path`: those in `known`, and the others computed from the file the first time one
+ * of them is read (a blob's bytes never change; a synchronous read, for callers that want a digest nobody
+ * asked the download for).
+ */
+export function blobDigests(path: string, known: SomeDigests): Digests {
+  const d = { ...known } as Digests;
+  const missing = ALGOS.filter((a) => known[a] === undefined);
+  const fill = (): void => {
+    const h = new MultiHasher(missing);
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      for (let pos = 0, n; (n = readSync(fd, buf, 0, READ_CHUNK, pos)) > 0; pos += n) h.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    const got = h.digests();
+    for (const a of missing) Object.defineProperty(d, a, { value: got[a], enumerable: true, writable: false, configurable: false });
+  };
+  for (const a of missing) {
+    Object.defineProperty(d, a, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        fill();
+        return d[a];
+      },
+    });
+  }
+  return d;
 }
 
 function isAlive(pid: number): boolean {
@@ -126,7 +171,20 @@ export class DownloadCache {
   }
 
   blobPath(sha256: string): string {
+    return join(this.root, 'blobs', 'sha256', sha256);
+  }
+
+  /** where older versions put the blob */
+  private shardedBlobPath(sha256: string): string {
     return join(this.root, 'blobs', 'sha256', sha256.slice(0, 2), sha256);
+  }
+
+  /** The blob's path in either layout, when it exists (a synchronous check: a miss costs no threadpool trip). */
+  private existingBlob(sha256: string): string | undefined {
+    const path = this.blobPath(sha256);
+    if (existsSync(path)) return path;
+    const old = this.shardedBlobPath(sha256);
+    return existsSync(old) ? old : undefined;
   }
 
   private urlIndex(url: string): string {
@@ -351,24 +409,25 @@ export class DownloadCache {
   }
 
   /**
-   * Move a verified temp file into place as the blob for its sha256, and index it by its digests and, when
-   * `url` is given, by that URL.
+   * Move a verified temp file into place as the blob for its sha256, and index it by the digests computed for
+   * it and, when `url` is given, by that URL.
    */
-  async commitBlob(tmp: string, info: { size: number; digests: Digests }, url: string | undefined): Promise<BlobInfo> {
+  async commitBlob(tmp: string, info: { size: number; digests: SomeDigests }, url: string | undefined): Promise<BlobInfo> {
     const path = this.blobPath(info.digests.sha256);
     await this.into(dirname(path), () => rename(tmp, path));
     await this.index(path, info, url);
-    return { path, ...info };
+    return { path, size: info.size, digests: blobDigests(path, info.digests) };
   }
 
   /**
-   * Index a blob just moved into place: its digest entries are hard links of it (an entry already there is kept:
-   * it holds the same bytes, or a lookup finds it damaged and removes it); the URL's entry, when a URL is given,
-   * is a small record renamed into place.
+   * Index a blob just moved into place: its digest entries (for the digests computed) are hard links of it (an
+   * entry already there is kept: it holds the same bytes, or a lookup finds it damaged and removes it); the URL's
+   * entry, when a URL is given, is a small record renamed into place.
    */
-  private async index(path: string, info: { size: number; digests: Digests }, url: string | undefined): Promise<void> {
+  private async index(path: string, info: { size: number; digests: SomeDigests }, url: string | undefined): Promise<void> {
     const { sha1, sha256, sha512 } = info.digests;
     for (const [algo, hex] of [['sha1', sha1], ['sha512', sha512]] as const) {
+      if (hex === undefined) continue;
       const p = this.digestEntry(algo, hex);
       try {
         await this.into(dirname(p), () => link(path, p));
@@ -394,13 +453,17 @@ export class DownloadCache {
     }
   }
 
-  /** Read a blob, re-verifying its bytes; a corrupt blob is removed and reported as a miss. */
-  async readBlob(sha256: string): Promise<BlobInfo | undefined> {
+  /**
+   * Read a blob, re-verifying its bytes (one pass computes sha256 and the digests in `want`; any other is computed
+   * when read); a corrupt blob is removed and reported as a miss.
+   */
+  async readBlob(sha256: string, want: Iterable<HashAlgo> = ALGOS): Promise<BlobInfo | undefined> {
     if (!HEX64.test(sha256)) return undefined;
-    const path = this.blobPath(sha256);
-    let info: { size: number; digests: Digests };
+    const path = this.existingBlob(sha256);
+    if (path === undefined) return undefined;
+    let info: { size: number; digests: SomeDigests };
     try {
-      info = await hashFile(path);
+      info = await hashFile(path, want);
     } catch (e) {
       if (code(e) === 'ENOENT') return undefined;
       throw e;
@@ -409,7 +472,7 @@ export class DownloadCache {
       await this.evict(path);
       return undefined;
     }
-    return { path, ...info };
+    return { path, size: info.size, digests: blobDigests(path, info.digests) };
   }
 
   /** Remove an entry atomically: rename it into tmp/ first, so no reader sees half of it. */
@@ -425,6 +488,7 @@ export class DownloadCache {
 
   /** A small index file's text, or undefined when it is missing or unreadable. */
   private readIndex(path: string): string | undefined {
+    if (!existsSync(path)) return undefined; // the usual miss: no exception made and thrown
     try {
       return readFileSync(path, 'utf8');
     } catch {
@@ -432,24 +496,25 @@ export class DownloadCache {
     }
   }
 
-  /** The blob a URL served last, if still present and intact. */
-  async lookupUrl(url: string): Promise<BlobInfo | undefined> {
+  /** The blob a URL served last, if still present and intact (`want`: the digests to compute while verifying it). */
+  async lookupUrl(url: string, want: Iterable<HashAlgo> = ALGOS): Promise<BlobInfo | undefined> {
     const rec = this.parseRecord(this.readIndex(this.urlIndex(url)));
     if (rec === undefined || (rec.url !== undefined && rec.url !== url)) return undefined;
-    return this.readBlob(rec.sha256);
+    return this.readBlob(rec.sha256, want);
   }
 
-  /** The blob with this digest, if present and intact. */
-  async lookupDigest(algo: HashAlgo, hex: string): Promise<BlobInfo | undefined> {
+  /** The blob with this digest, if present and intact (`want`: the other digests to compute while verifying it). */
+  async lookupDigest(algo: HashAlgo, hex: string, want: Iterable<HashAlgo> = ALGOS): Promise<BlobInfo | undefined> {
     hex = hex.toLowerCase();
-    if (algo === 'sha256') return this.readBlob(hex);
+    const algos = [...want, algo];
+    if (algo === 'sha256') return this.readBlob(hex, algos);
     if (!/^[0-9a-f]+$/.test(hex)) return undefined;
-    const linked = await this.readDigestEntry(algo, hex);
+    const linked = await this.readDigestEntry(algo, hex, algos);
     if (linked) return linked;
     // the older layout: index/<algo>/ab/<hex> holding the sha256
     const sha256 = this.readIndex(this.digestIndex(algo, hex))?.trim();
     if (sha256 === undefined) return undefined;
-    const b = await this.readBlob(sha256);
+    const b = await this.readBlob(sha256, algos);
     return b && b.digests[algo] === hex ? b : undefined;
   }
 
@@ -457,7 +522,7 @@ export class DownloadCache {
    * digests/<algo>/<hex>, verified: its bytes must have that digest (else the entry is removed), and the blob they
    * name by their sha256 must be the same file (else the blob is read and verified on its own).
    */
-  private async readDigestEntry(algo: HashAlgo, hex: string): Promise<BlobInfo | undefined> {
+  private async readDigestEntry(algo: HashAlgo, hex: string, want: HashAlgo[]): Promise<BlobInfo | undefined> {
     const entry = this.digestEntry(algo, hex);
     if (!existsSync(entry)) return undefined; // the usual miss, without a trip through the threadpool
     let fh: FileHandle;
@@ -466,10 +531,10 @@ export class DownloadCache {
     } catch {
       return undefined;
     }
-    let info: { size: number; digests: Digests };
+    let info: { size: number; digests: SomeDigests };
     let ino: number;
     try {
-      const h = new MultiHasher();
+      const h = new MultiHasher(want);
       await feedHandle(fh, h);
       ino = (await fh.stat()).ino;
       info = { size: h.size, digests: h.digests() };
@@ -480,21 +545,27 @@ export class DownloadCache {
       rmSync(entry, { force: true });
       return undefined;
     }
-    const path = this.blobPath(info.digests.sha256);
+    let path = this.blobPath(info.digests.sha256);
     let blobIno: number | undefined;
     try {
       blobIno = statSync(path).ino;
     } catch {
-      // the blob's name is gone (its bytes live on in this entry): put it back
       try {
-        await this.into(dirname(path), () => linkSync(entry, path));
-        return { path, ...info };
+        path = this.shardedBlobPath(info.digests.sha256);
+        blobIno = statSync(path).ino;
       } catch {
-        return undefined;
+        // the blob's name is gone (its bytes live on in this entry): put it back
+        path = this.blobPath(info.digests.sha256);
+        try {
+          await this.into(dirname(path), () => linkSync(entry, path));
+          return { path, size: info.size, digests: blobDigests(path, info.digests) };
+        } catch {
+          return undefined;
+        }
       }
     }
-    if (blobIno === ino) return { path, ...info };
-    const b = await this.readBlob(info.digests.sha256);
+    if (blobIno === ino) return { path, size: info.size, digests: blobDigests(path, info.digests) };
+    const b = await this.readBlob(info.digests.sha256, want);
     return b && b.digests[algo] === hex ? b : undefined;
   }
 }

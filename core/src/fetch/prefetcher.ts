@@ -12,7 +12,8 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { FetchError, HashMismatchError, Lock2nixError, UsageError } from '../errors.ts';
 import { hexToSri } from '../hash/encode.ts';
 import { silentReporter, type Reporter } from '../report.ts';
-import { DownloadCache, MultiHasher, feedFile, type BlobInfo } from './cache.ts';
+import { ALGOS, DownloadCache, MultiHasher, feedFile, type BlobInfo, type SomeDigests } from './cache.ts';
+import type { HashAlgo } from '../model.ts';
 import { defaultNetrcPath, loadNetrc, netrcLookup, type NetrcEntry } from './netrc.ts';
 import { backoffDelay, parseRetryAfter, redactText, redactUrl, retryableError, retryableStatus, sleep } from './retry.ts';
 import type { FetchedFile, FetchedTree, FileRequest, GitRequest, Prefetcher, PrefetcherOptions, TextRequest, TextResponse } from './types.ts';
@@ -41,6 +42,12 @@ class AttemptError extends Error {
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
   }
+}
+
+/** A downloaded temp file whose bytes were verified, and their size and digests. */
+interface Verified {
+  tmp: string;
+  info: { size: number; digests: SomeDigests };
 }
 
 interface ResumeState {
@@ -88,6 +95,12 @@ export function redirectTarget(from: URL, location: string): URL | string {
   if (next.protocol !== 'http:' && next.protocol !== 'https:') return `refusing a redirect to ${next.protocol} (${redactUrl(next.toString())})`;
   if (from.protocol === 'https:' && next.protocol === 'http:') return `refusing a redirect from https to http (${redactUrl(next.toString())})`;
   return next;
+}
+
+/** The digests to compute for a file request: those it asks for (all by default) and the expected one. */
+function wanted(req: FileRequest): HashAlgo[] {
+  const algos = req.digests ?? ALGOS;
+  return req.expect ? [...algos, req.expect.algo] : algos;
 }
 
 function stripUserinfo(u: URL): { url: string; basic: string | undefined } {
@@ -241,11 +254,12 @@ export class HttpPrefetcher implements Prefetcher {
   }
 
   /**
-   * One download attempt into the cache. `state` carries a partial body from an earlier attempt at the same URL:
+   * One download attempt into a temp file, verified (size, expected digest); the caller commits it to the cache
+   * (after giving back its place in the download queue: the commit is local work) or discards it. `state` carries a partial body from an earlier attempt at the same URL:
    * when the server supports ranges and names the version (strong ETag or Last-Modified), the next attempt asks
    * only for the rest (Range + If-Range) and appends; a 200 instead starts over.
    */
-  private async downloadOnce(url: string, req: FileRequest, state: ResumeState): Promise<BlobInfo> {
+  private async downloadOnce(url: string, req: FileRequest, state: ResumeState): Promise<Verified> {
     const p = state.partial;
     const res = await this.open(url, req.headers, p ? { range: `bytes=${p.bytes}-`, 'if-range': p.validator } : undefined);
     let append = false;
@@ -286,7 +300,7 @@ export class HttpPrefetcher implements Prefetcher {
     state.partial = undefined;
     let keep = false;
     try {
-      const hasher = new MultiHasher();
+      const hasher = new MultiHasher(wanted(req));
       if (append) await feedFile(tmp, hasher, p!.bytes);
       // opened before streaming, so the file exists (and the finally below removes it) whatever happens next;
       // created on the threadpool (a new file is the dear part), written and closed synchronously
@@ -327,12 +341,10 @@ export class HttpPrefetcher implements Prefetcher {
       }
       const info = { size: hasher.size, digests: hasher.digests() };
       if (req.expect && info.digests[req.expect.algo] !== req.expect.hex.toLowerCase()) {
-        throw new HashMismatchError(req.pkg, redactUrl(url), hexToSri(req.expect.algo, req.expect.hex), hexToSri(req.expect.algo, info.digests[req.expect.algo]));
+        throw new HashMismatchError(req.pkg, redactUrl(url), hexToSri(req.expect.algo, req.expect.hex), hexToSri(req.expect.algo, info.digests[req.expect.algo]!));
       }
-      // indexed by URL only without an expected digest: with one, that digest is how the cache is asked again
-      const blob = await this.cache.commitBlob(tmp, info, req.expect ? undefined : url);
-      keep = true; // moved into the cache: nothing left to remove
-      return blob;
+      keep = true; // the caller's now
+      return { tmp, info };
     } finally {
       if (!keep) await this.cache.discard(tmp);
     }
@@ -344,12 +356,13 @@ export class HttpPrefetcher implements Prefetcher {
   }
 
   async cached(req: FileRequest): Promise<FetchedFile | undefined> {
+    const want = wanted(req);
     if (req.expect) {
-      const b = await this.cache.lookupDigest(req.expect.algo, req.expect.hex);
+      const b = await this.cache.lookupDigest(req.expect.algo, req.expect.hex, want);
       if (b) return { ...b, url: req.urls[0] ?? '' };
     }
     for (const url of req.urls) {
-      const b = await this.cache.lookupUrl(url);
+      const b = await this.cache.lookupUrl(url, want);
       if (b && (!req.expect || b.digests[req.expect.algo] === req.expect.hex.toLowerCase())) return { ...b, url };
     }
     return undefined;
@@ -376,7 +389,7 @@ export class HttpPrefetcher implements Prefetcher {
     }
     if (req.urls.length === 0) throw new FetchError('(no URL)', 'no candidate URL', { pkg: req.pkg });
     if (this.opts.offline) throw new FetchError(redactUrl(req.urls[0]!), 'not in the cache and running offline', { pkg: req.pkg });
-    return (await this.queue.add(async () => {
+    const { verified, url } = (await this.queue.add(async () => {
       const failures: { url: string; cause: string; status: number | undefined }[] = [];
       let mismatch: HashMismatchError | undefined;
       for (const url of req.urls) {
@@ -389,7 +402,7 @@ export class HttpPrefetcher implements Prefetcher {
           if (left) state.partial = { tmp: left.data, bytes: left.bytes, validator: left.meta.validator, total: left.meta.total };
         }
         try {
-          const blob = await this.withRetries(url, req.pkg, async () => {
+          const verified = await this.withRetries(url, req.pkg, async () => {
             try {
               return await this.downloadOnce(url, req, state);
             } catch (e) {
@@ -398,8 +411,7 @@ export class HttpPrefetcher implements Prefetcher {
               throw e;
             }
           });
-          this.reporter.report({ type: 'fetch-done', url: redactUrl(url), pkg: req.pkg, bytes: blob.size, cached: false });
-          return { ...blob, url };
+          return { verified, url };
         } catch (e) {
           await this.dropPartial(state);
           const mm = e instanceof HashMismatchError ? e : (e as { mismatch?: HashMismatchError }).mismatch;
@@ -422,7 +434,19 @@ export class HttpPrefetcher implements Prefetcher {
       const cause = [first!.cause, ...others.map((f) => `also tried ${redactUrl(f.url)}: ${f.cause}`)].join('; ');
       const last = failures[failures.length - 1]!;
       throw new FetchError(redactUrl(first!.url), cause, { pkg: req.pkg, ...(last.status !== undefined ? { status: last.status } : {}) });
-    })) as FetchedFile;
+    })) as { verified: Verified; url: string };
+    // into the cache outside the queue, so that the next download need not wait for the rename and links; indexed
+    // by URL only without an expected digest: with one, that digest is how the cache is asked again
+    let blob: BlobInfo;
+    try {
+      blob = await this.cache.commitBlob(verified.tmp, verified.info, req.expect ? undefined : url);
+    } catch (e) {
+      await this.cache.discard(verified.tmp);
+      if (e instanceof Lock2nixError || this.opts.signal?.aborted) throw e;
+      throw new FetchError(redactUrl(url), describeError(e), { pkg: req.pkg });
+    }
+    this.reporter.report({ type: 'fetch-done', url: redactUrl(url), pkg: req.pkg, bytes: blob.size, cached: false });
+    return { ...blob, url };
   }
 
   async git(req: GitRequest): Promise<FetchedTree> {

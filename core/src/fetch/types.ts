@@ -7,7 +7,7 @@ export interface FetchedFile {
   /** path of the verified file in the content-addressed cache (read-only; do not modify) */
   path: string;
   size: number;
-  /** lowercase base16 digests of the file's bytes */
+  /** lowercase base16 digests of the file's bytes (one the request did not ask for is computed from the file when read) */
   digests: Record<HashAlgo, string>;
   /** the URL that served it (after the candidate list; before redirects) */
   url: string;
@@ -29,6 +29,11 @@ export interface FileRequest {
   headers?: Record<string, string>;
   /** a known digest: lets the cache answer without network, and a mismatch is a HashMismatchError */
   expect?: { algo: HashAlgo; hex: string };
+  /**
+   * the digests the caller will read, computed while the bytes stream (sha256 and the expected one always are):
+   * each is one more pass over the bytes. Default: all. Any other is still there, computed from the file when read.
+   */
+  digests?: HashAlgo[];
   /** download again even if the cache remembers these URLs (their content may have changed); an `expect`ed digest may still answer from the cache */
   refresh?: boolean;
 }
