@@ -1,14 +1,14 @@
 // One measured task in a fresh process, so that wall time and peak memory (getrusage maxrss) belong to that
 // task alone. Usage: node bench/child.ts '<json task>'; prints one JSON line with the result.
 //
-// A conversion with a real converter runs the command line itself, as cli/bin/lock2nix.js does (compile cache,
+// A conversion with a real converter runs the command line itself, as cli/bin/lock2nix.js does (setUpRuntime(),
 // then main() with `<eco> --lockfile FILE --out DIR --json`): the same modules loaded, the same work done,
 // output written; only stdout is captured. The synthetic converter (core alone) has no command line and goes
 // through convertText.
 
-import module from 'node:module';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { setUpRuntime } from '../cli/bin/runtime.js';
 
 export type Task =
   | { kind: 'convert'; converter: string; file: string; offline: boolean; cacheDir: string; concurrency?: number }
@@ -39,7 +39,7 @@ interface CliSummary {
 
 /** What the task will run, with its modules loaded (as the launcher loads them). */
 async function prepare(task: Task): Promise<Run> {
-  module.enableCompileCache?.();
+  setUpRuntime();
   if (task.kind === 'convert' && task.converter !== 'synthetic') {
     const { main } = await import('../cli/src/main.ts');
     return async () => {
