@@ -4,6 +4,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Task, TaskResult } from './child.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
@@ -35,7 +37,10 @@ export function runCommand(cmd: string, args: string[], opts: { env?: NodeJS.Pro
 
 /** One task in a fresh Node process (bench/child.ts). */
 export async function runTask(task: Task, timeoutMs = 600_000): Promise<Timed<TaskResult>> {
-  const r = await runCommand(process.execPath, [CHILD, JSON.stringify(task)], { timeoutMs });
+  // the compile cache on from the start, as for the launcher's modules: else loading child.ts itself would load
+  // Node's type stripper (about 20 MB) that the command line does not load
+  const env = { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache') };
+  const r = await runCommand(process.execPath, [CHILD, JSON.stringify(task)], { timeoutMs, env });
   const line = r.result.stdout.trim().split('\n').pop() ?? '';
   try {
     return { wallMs: r.wallMs, result: JSON.parse(line) as TaskResult };

@@ -82,11 +82,11 @@ try {
   const lockDir = join(work, 'prefetch');
   await mkdir(lockDir, { recursive: true });
   // the real yarn converter (classic yarn.lock, sha512 integrity) when it is there, else the synthetic one
-  const { converterFor } = await import('../cli/src/registry.ts');
+  const { loadConverter } = await import('../cli/src/registry.ts');
   let conv: Converter = syntheticConverter();
   let convName = 'synthetic';
   try {
-    const y = converterFor('yarn');
+    const y = await loadConverter('yarn');
     y.parse(join(lockDir, 'yarn.lock'), servedYarnLock(arts.slice(0, 2)));
     conv = y;
     convName = 'yarn';

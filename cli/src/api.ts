@@ -20,7 +20,7 @@ import {
   type Reporter,
   type ReportEvent,
 } from '@lock2nix/core';
-import { converters } from './registry.ts';
+import { registry } from './registry.ts';
 
 /** A lockfile on disk, or its text with the file name it would have (the name picks the ecosystem). */
 export type LockfileInput =
@@ -84,35 +84,36 @@ export interface EcosystemInfo {
 
 /** The ecosystems this version converts. */
 export function supportedEcosystems(): EcosystemInfo[] {
-  return converters.map((c) => ({ ecosystem: c.ecosystem, title: c.title, lockfileNames: c.lockfileNames, builder: c.builder }));
+  return registry.map((c) => ({ ecosystem: c.ecosystem, title: c.title, lockfileNames: c.lockfileNames, builder: c.builder }));
 }
 
 /** Which ecosystem a lockfile belongs to, from its file name and text; undefined when none. */
 export function detectEcosystem(fileName: string, text: string): Ecosystem | undefined {
   const name = basename(fileName);
-  return converters.find((c) => c.lockfileNames.includes(name) && c.detect(name, text))?.ecosystem;
+  return registry.find((c) => c.lockfileNames.includes(name) && c.detect(name, text))?.ecosystem;
 }
 
-function pick(file: string, text: string, eco: Ecosystem | undefined): Converter {
+/** The converter for a lockfile (imported only now: see registry.ts). */
+function pick(file: string, text: string, eco: Ecosystem | undefined): Promise<Converter> {
   if (eco) {
-    const c = converters.find((x) => x.ecosystem === eco);
+    const c = registry.find((x) => x.ecosystem === eco);
     if (!c) throw new UsageError(`unknown ecosystem ${JSON.stringify(eco)}`);
-    return c;
+    return c.load();
   }
   const found = detectEcosystem(file, text);
-  if (!found) throw new UsageError(`${file}: not a lockfile lock2nix knows (${converters.flatMap((c) => c.lockfileNames).join(', ')}); pass ecosystem to say which it is`);
-  return converters.find((c) => c.ecosystem === found)!;
+  if (!found) throw new UsageError(`${file}: not a lockfile lock2nix knows (${registry.flatMap((c) => c.lockfileNames).join(', ')}); pass ecosystem to say which it is`);
+  return registry.find((c) => c.ecosystem === found)!.load();
 }
 
 async function load(input: LockfileInput): Promise<{ file: string; text: string; conv: Converter; projectDir: string }> {
   if ('path' in input) {
     const file = resolve(input.path);
     const text = await readLockfile(file);
-    return { file, text, conv: pick(file, text, input.ecosystem), projectDir: dirname(file) };
+    return { file, text, conv: await pick(file, text, input.ecosystem), projectDir: dirname(file) };
   }
   const projectDir = resolve(input.projectDir ?? process.cwd());
   const file = resolve(projectDir, input.fileName);
-  return { file, text: input.text, conv: pick(file, input.text, input.ecosystem), projectDir };
+  return { file, text: input.text, conv: await pick(file, input.text, input.ecosystem), projectDir };
 }
 
 function reporterFor(o: FetchOptions): Reporter {

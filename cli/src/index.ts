@@ -2,6 +2,6 @@
 // layers (core, the converter registry, the project runner, `update`) are exported for tools built on them.
 export * from '@lock2nix/core';
 export { convert, readLock, prefetch, supportedEcosystems, detectEcosystem, type LockfileInput, type FetchOptions, type ProgressInfo, type LockModel, type Conversion, type EcosystemInfo, type PrefetchResult } from './api.ts';
-export { converters, converterFor } from './registry.ts';
+export { registry, infoFor, loadConverter, loadConverters, type RegisteredConverter } from './registry.ts';
 export { findLockfiles, runProject, outputName, type ProjectOptions, type ProjectRun } from './project.ts';
 export * from './update/index.ts';

@@ -83,6 +83,22 @@ export function isFetchedTree(f: FetchedFile | VerifiedTree): f is VerifiedTree 
   return 'dir' in f;
 }
 
+/**
+ * What is known of a converter without loading its steps and their libraries: enough to list the ecosystems,
+ * find lockfiles and tell which converter reads one. Each converter exports it from its `meta.ts`; the
+ * command line loads the converter itself (its `index.ts`) only for a lockfile it converts.
+ */
+export interface ConverterInfo {
+  readonly ecosystem: Ecosystem;
+  readonly title: string;
+  readonly lockfileNames: readonly string[];
+  readonly builder: string;
+  /** the names of the converter's extra output formats (the keys of `Converter.formats`) */
+  readonly formats: readonly string[];
+  /** the same check as the converter's own `detect` */
+  detect(fileName: string, text: string): boolean;
+}
+
 export interface ExtraFormat {
   /** what it is, for --help and messages */
   description: string;

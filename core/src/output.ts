@@ -1,9 +1,33 @@
 // Writing output: every file whole or not at all, and `--check` to tell a stale committed output.
 
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StaleOutputError } from './errors.ts';
+
+const CHUNK = 1 << 20;
+
+/**
+ * Write `text` as UTF-8 to a new file, a megabyte of characters at a time: writing the string whole would first
+ * make a second copy of it (a Buffer as large as the file) beside the text; each piece ends before a
+ * high surrogate, so that a pair is never split.
+ */
+async function writeNewFile(path: string, text: string): Promise<void> {
+  const fh = await open(path, 'wx');
+  try {
+    for (let i = 0; i < text.length; ) {
+      let end = Math.min(text.length, i + CHUNK);
+      if (end < text.length) {
+        const c = text.charCodeAt(end - 1);
+        if (c >= 0xd800 && c <= 0xdbff) end--;
+      }
+      await fh.write(text.slice(i, end), null, 'utf8');
+      i = end;
+    }
+  } finally {
+    await fh.close();
+  }
+}
 
 /**
  * Write all files: first every one to a temporary sibling, check that every target can be replaced, then
@@ -16,7 +40,7 @@ export async function writeFilesAtomic(files: Map<string, string>): Promise<void
       await mkdir(dirname(path), { recursive: true });
       const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
       temps.push([tmp, path]);
-      await writeFile(tmp, text, { flag: 'wx' });
+      await writeNewFile(tmp, text);
     }
     // a rename cannot replace a folder: find that out before the first rename, not halfway through
     for (const [, path] of temps) {

@@ -3,7 +3,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { LockfileError } from '../../core/src/index.ts';
-import { converterFor } from '../../cli/src/registry.ts';
+import { loadConverters } from '../../cli/src/registry.ts';
 
 export interface ParseRequest { id: number; eco: string; file: string; text: string }
 export interface ParseReply {
@@ -19,10 +19,14 @@ export interface ParseReply {
   stack?: string;
 }
 
-parentPort!.on('message', (req: ParseRequest) => {
+const loaded = loadConverters();
+
+parentPort!.on('message', async (req: ParseRequest) => {
   let reply: ParseReply;
   try {
-    converterFor(req.eco as Parameters<typeof converterFor>[0]).parse(req.file, req.text);
+    const conv = (await loaded).find((c) => c.ecosystem === req.eco);
+    if (!conv) throw new Error(`no converter for ${req.eco}`);
+    conv.parse(req.file, req.text);
     reply = { id: req.id, ok: true };
   } catch (e) {
     const err = e as Error;

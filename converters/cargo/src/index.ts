@@ -3,6 +3,7 @@
 // resolve.ts (URLs and checksums), finish.ts (crates inside git trees, workspace inheritance).
 import type { Converter, ParsedLock, Resolved } from '@lock2nix/core';
 import { finishCargo } from './finish.ts';
+import { cargoInfo } from './meta.ts';
 import { parseCargoLock } from './parse.ts';
 import { resolveCargo } from './resolve.ts';
 import type { CargoLock } from './schema.ts';
@@ -11,11 +12,11 @@ import type { CargoLock } from './schema.ts';
 const lockOf = new WeakMap<Resolved, ParsedLock<CargoLock>>();
 
 export const cargoConverter: Converter<CargoLock> = {
-  ecosystem: 'cargo',
-  title: 'Cargo',
-  lockfileNames: ['Cargo.lock'],
-  builder: 'cargo.nix',
-  detect: (fileName, text) => fileName === 'Cargo.lock' && (text.includes('[[package]]') || text.includes('[root]') || /^\s*version\s*=/m.test(text)),
+  ecosystem: cargoInfo.ecosystem,
+  title: cargoInfo.title,
+  lockfileNames: cargoInfo.lockfileNames,
+  builder: cargoInfo.builder,
+  detect: cargoInfo.detect,
   parse(file, text): ParsedLock<CargoLock> {
     const native = parseCargoLock(file, text);
     return { ecosystem: 'cargo', file, format: `Cargo.lock v${native.version}`, native };

@@ -13,11 +13,11 @@ import { readNuspecIdentity } from './nuspec.ts';
 import { normalizeVersion } from './version.ts';
 import { parseAssets } from './parse-assets.ts';
 import { parsePackagesLock } from './parse-packages-lock.ts';
+import { ASSETS_FILE, nugetInfo } from './meta.ts';
 import { resolvePlan } from './resolve.ts';
 import type { NugetPlan } from './schema.ts';
 
-export const ASSETS_FILE = 'project.assets.json';
-export const PACKAGES_LOCK_FILE = 'packages.lock.json';
+export { ASSETS_FILE, PACKAGES_LOCK_FILE } from './meta.ts';
 
 /** Parse either NuGet lockfile into the package plan; throws LockfileError with the line on bad input. */
 export function parseNuget(file: string, text: string): NugetPlan {
@@ -31,10 +31,10 @@ function formatOf(plan: NugetPlan): string {
 }
 
 export const nugetConverter: Converter<NugetPlan> = {
-  ecosystem: 'nuget',
-  title: 'NuGet',
-  lockfileNames: [ASSETS_FILE, PACKAGES_LOCK_FILE],
-  builder: 'nuget.nix',
+  ecosystem: nugetInfo.ecosystem,
+  title: nugetInfo.title,
+  lockfileNames: nugetInfo.lockfileNames,
+  builder: nugetInfo.builder,
   formats: {
     nixpkgs: {
       description: "deps.json for nixpkgs' buildDotnetModule (nugetDeps)",
@@ -42,12 +42,7 @@ export const nugetConverter: Converter<NugetPlan> = {
       render: (artifacts) => renderDepsJson({ artifacts }),
     },
   },
-  detect(fileName, text) {
-    const base = fileName.replace(/^.*[\\/]/, '');
-    if (base === ASSETS_FILE) return /"libraries"\s*:/.test(text) && /"version"\s*:\s*3\b/.test(text);
-    if (base === PACKAGES_LOCK_FILE) return /"dependencies"\s*:/.test(text) && /"version"\s*:\s*[12]\b/.test(text);
-    return false;
-  },
+  detect: nugetInfo.detect,
   parse(file, text): ParsedLock<NugetPlan> {
     const plan = parseNuget(file, text);
     return { ecosystem: 'nuget', file, format: formatOf(plan), native: plan };

@@ -1,18 +1,19 @@
 // The Poetry converter: metadata and the steps, one file each (parse, resolve, build-system).
 import type { Converter } from '@lock2nix/core';
 import { buildSystemFinish } from './buildsystem.ts';
-import { detect, parse } from './parse.ts';
+import { poetryInfo } from './meta.ts';
+import { parse } from './parse.ts';
 import { resolve } from './resolve.ts';
 import type { PoetryLock } from './schema.ts';
 
 export const poetryConverter: Converter<PoetryLock> = {
-  ecosystem: 'poetry',
-  title: 'Poetry',
-  lockfileNames: ['poetry.lock'],
-  builder: 'poetry.nix',
+  ecosystem: poetryInfo.ecosystem,
+  title: poetryInfo.title,
+  lockfileNames: poetryInfo.lockfileNames,
+  builder: poetryInfo.builder,
   // a lock lists every platform's wheels; their sha256 is the file's own, so Nix can fetch lazily
   pinStatedFileHashes: true,
-  detect,
+  detect: poetryInfo.detect,
   parse,
   resolve,
   finish: buildSystemFinish,

@@ -10,9 +10,7 @@ const SOURCE_TYPES = new Set(['legacy', 'git', 'url', 'file', 'directory']);
 
 const isTable = (v: unknown): v is TomlTable => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
-export function detect(fileName: string, text: string): boolean {
-  return fileName === 'poetry.lock' && /^\s*\[\[package\]\]|^\s*\[metadata\]/m.test(text);
-}
+export { detect } from './meta.ts';
 
 function sameVersion(a: string, b: string): boolean {
   if (a === b) return true;

@@ -5,19 +5,16 @@ import { parseBerry } from './parse-berry.ts';
 import { parseV1 } from './parse-v1.ts';
 import { resolveBerry } from './resolve-berry.ts';
 import { resolveV1 } from './resolve-v1.ts';
+import { isBerryText, yarnInfo } from './meta.ts';
 import type { YarnLock } from './schema.ts';
 import { verifyBerryZip } from './verify.ts';
 
-function isBerryText(text: string): boolean {
-  return /^"?__metadata"?:/m.test(text);
-}
-
 export const yarnConverter: Converter<YarnLock> = {
-  ecosystem: 'yarn',
-  title: 'Yarn',
-  lockfileNames: ['yarn.lock'],
-  builder: 'yarn.nix',
-  detect: (fileName, text) => fileName === 'yarn.lock' && (isBerryText(text) || /^# yarn lockfile v1\b/m.test(text) || /^\S.*:\s*$/m.test(text)),
+  ecosystem: yarnInfo.ecosystem,
+  title: yarnInfo.title,
+  lockfileNames: yarnInfo.lockfileNames,
+  builder: yarnInfo.builder,
+  detect: yarnInfo.detect,
   parse(file, text) {
     if (isBerryText(text)) {
       const native = parseBerry(file, text);

@@ -8,8 +8,9 @@ import { createWriteStream } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
-import yauzl from 'yauzl';
+// tar and yauzl are imported when an archive is unpacked: a run that unpacks none does not load them
+import type * as tar from 'tar';
+import type * as yauzl from 'yauzl';
 import { FetchError } from '../errors.ts';
 import type { DownloadCache } from './cache.ts';
 import { redactUrl } from './retry.ts';
@@ -42,6 +43,7 @@ function extractOptions(cwd: string): tar.TarOptionsWithAliases {
 }
 
 async function untar(archive: string, format: Format, into: string): Promise<void> {
+  const tar = await import('tar');
   if (format === 'bzip2' || format === 'xz') {
     const child = spawn(format === 'xz' ? 'xz' : 'bzip2', ['-dc', archive], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -58,9 +60,10 @@ async function untar(archive: string, format: Format, into: string): Promise<voi
   await tar.x({ ...extractOptions(into), file: archive } as tar.TarOptionsWithAliasesAsyncFile);
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  const { open } = (await import('yauzl')).default;
   return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip))),
+    open(path, { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip))),
   );
 }
 

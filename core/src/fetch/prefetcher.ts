@@ -8,7 +8,7 @@ import { rootCertificates } from 'node:tls';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { FetchError, HashMismatchError, Lock2nixError, UsageError } from '../errors.ts';
 import { hexToSri } from '../hash/encode.ts';
 import { silentReporter, type Reporter } from '../report.ts';
@@ -118,7 +118,9 @@ export class HttpPrefetcher implements Prefetcher {
   private readonly queue: PQueue;
   /** git clones and unpacking: CPU and disk heavy, fewer at once */
   private readonly heavy: PQueue;
-  private readonly agent: Dispatcher;
+  /** undici and its agent, imported and made at the first request (a run that downloads nothing never loads it) */
+  private http: Promise<{ agent: Dispatcher; request: typeof import('undici').request }> | undefined;
+  private readonly agentOpts: ConstructorParameters<typeof import('undici').Agent>[0] & object;
   private readonly opts: PrefetcherOptions;
   private readonly reporter: Reporter;
   private readonly auth: [string, Record<string, string>][] = [];
@@ -155,16 +157,23 @@ export class HttpPrefetcher implements Prefetcher {
         (opts.reporter ?? silentReporter).report({ type: 'warn', message: `cannot read the CA bundle ${caFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); using Node's own` });
       }
     }
-    const agentOpts = {
+    this.agentOpts = {
       keepAliveTimeout: 10_000,
       connections: concurrency,
       connect: { timeout: this.timeoutMs, ...(ca ? { ca } : {}) },
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     };
-    // like curl (and so fetchurl), honour http_proxy/https_proxy/no_proxy when set
-    const env = process.env;
-    this.agent = env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY ? new EnvHttpProxyAgent(agentOpts) : new Agent(agentOpts);
+  }
+
+  private undici(): Promise<{ agent: Dispatcher; request: typeof import('undici').request }> {
+    this.http ??= import('undici').then(({ Agent, EnvHttpProxyAgent, request }) => {
+      // like curl (and so fetchurl), honour http_proxy/https_proxy/no_proxy when set
+      const env = process.env;
+      const agent = env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY ? new EnvHttpProxyAgent(this.agentOpts) : new Agent(this.agentOpts);
+      return { agent, request };
+    });
+    return this.http;
   }
 
   authorize(urlPrefix: string, headers: Record<string, string>): void {
@@ -215,7 +224,8 @@ export class HttpPrefetcher implements Prefetcher {
       const headers = { ...(await this.headersFor(u, extra, sameOrigin, basic)), ...(always ?? {}) };
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(plain, { dispatcher: this.agent, method: 'GET', headers, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
+        const { agent, request } = await this.undici();
+        res = await request(plain, { dispatcher: agent, method: 'GET', headers, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
       } catch (e) {
         if (this.opts.signal?.aborted) throw e;
         throw new AttemptError(describeError(e), { retryable: retryableError(e) });
@@ -500,7 +510,7 @@ export class HttpPrefetcher implements Prefetcher {
   async close(): Promise<void> {
     await this.queue.onIdle();
     await this.heavy.onIdle();
-    await this.agent.close();
+    if (this.http) await (await this.http).agent.close();
   }
 }
 

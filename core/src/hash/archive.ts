@@ -12,8 +12,9 @@ import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
-import yauzl from 'yauzl';
+// tar and yauzl are imported when an archive is read: a run that reads none (most) does not load them
+import type { ReadEntry } from 'tar';
+import type * as yauzl from 'yauzl';
 import { Lock2nixError } from '../errors.ts';
 import type { HashAlgo } from '../model.ts';
 import { toSri } from './encode.ts';
@@ -128,6 +129,7 @@ function decodedName(e: ReadEntry, which: 'path' | 'linkpath'): string {
  * devices and FIFOs are refused.
  */
 export async function readTarTree(input: Readable | AsyncIterable<Uint8Array>, opts: ArchiveOptions = {}): Promise<ArchiveTree> {
+  const { Parser } = await import('tar');
   const store = new ContentStore(opts.memoryBudget ?? 64 * 1024 * 1024, opts.tmpDir ?? tmpdir());
   const b = new TreeBuilder();
   let failure: unknown;
@@ -255,7 +257,7 @@ function zipName(entry: yauzl.Entry): Buffer {
 export async function readZipTree(file: string): Promise<ArchiveTree> {
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false });
+    zip = await (await import('yauzl')).default.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false });
   } catch (e) {
     throw new Lock2nixError(`cannot read zip archive ${file}: ${(e as Error).message}`);
   }

@@ -63,9 +63,16 @@ export function sortedKeys(o: object): string[] {
   return Object.keys(o).sort(byCodePoint);
 }
 
-/** The text being printed: pieces are joined in batches, so that neither many small strings nor one huge array stay alive. */
+const BATCH = 8192;
+
+/**
+ * The text being printed: pieces are joined in batches, so that neither many small strings nor one huge array
+ * stay alive. The batch is one array, filled again after each join (growing a fresh one made most of the
+ * printer's garbage).
+ */
 class Out {
-  private batch: string[] = [];
+  private readonly batch: string[] = new Array<string>(BATCH).fill('');
+  private n = 0;
   private readonly done: string[] = [];
   private readonly indents: string[];
   /** applied to every string and attribute name before it is printed (see `printNixMapped`) */
@@ -75,18 +82,19 @@ class Out {
     this.map = map;
   }
   add(s: string): void {
-    if (this.batch.push(s) >= 8192) this.flush();
+    this.batch[this.n++] = s;
+    if (this.n === BATCH) this.flush();
   }
   /** the indentation `depth` levels below the starting one */
   indent(depth: number): string {
     return this.indents[depth] ?? (this.indents[depth] = this.indent(depth - 1) + '  ');
   }
   private flush(): void {
-    this.done.push(this.batch.join(''));
-    this.batch = [];
+    this.done.push(this.n === BATCH ? this.batch.join('') : this.batch.slice(0, this.n).join(''));
+    this.n = 0;
   }
   text(): string {
-    if (this.batch.length > 0) this.flush();
+    if (this.n > 0) this.flush();
     return this.done.length === 1 ? this.done[0]! : this.done.join('');
   }
 }
@@ -101,20 +109,23 @@ function addString(s: string, out: Out): void {
 
 type Attrs = { [key: string]: NixData | undefined };
 
+function isAttrs(value: NixData): value is Attrs {
+  return value !== null && typeof value === 'object' && !(value instanceof NixExpr) && !Array.isArray(value);
+}
+
 /**
  * With a `map`, an attribute set is printed as if it had been copied key by key into a fresh object literal
  * (as `stripCredentialsDeep` does): names that map to the same one keep the last value, and a `__proto__`
  * name sets the copy's prototype instead of adding an attribute. The set itself is used when no name changes.
+ * `keys`: Object.keys(value).
  */
-function mapNames(value: NixData, map: ((s: string) => string) | undefined): NixData {
-  if (!map || value === null || typeof value !== 'object' || value instanceof NixExpr || Array.isArray(value)) return value;
-  const keys = Object.keys(value);
+function mapNames(value: Attrs, keys: string[], map: (s: string) => string): Attrs | undefined {
   let i = 0;
   for (; i < keys.length; i++) {
     const k = keys[i]!;
     if (k === '__proto__' || map(k) !== k) break;
   }
-  if (i === keys.length) return value;
+  if (i === keys.length) return undefined;
   const copy: Attrs = {};
   for (const k of keys) copy[map(k)] = value[k];
   // what a `__proto__` name hides is not printed, but a deep copy would have passed it through `map` too
@@ -133,11 +144,17 @@ function visit(value: NixData | undefined, map: (s: string) => string): void {
   }
 }
 
+/** A value; an attribute set's names go through `out.map` first (see `mapNames`). */
 function addValue(value: NixData, depth: number, out: Out): void {
-  addMapped(mapNames(value, out.map), depth, out);
+  if (!isAttrs(value)) return addMapped(value, depth, out);
+  const keys = Object.keys(value);
+  const copy = out.map ? mapNames(value, keys, out.map) : undefined;
+  // a copy may have got a prototype from a `__proto__` name (even a NixExpr): printed as the copy would be
+  if (copy === undefined) addAttrs(value, keys, depth, out);
+  else addMapped(copy, depth, out);
 }
 
-/** `value`, whose attribute names (not those of the values inside) have been through `mapNames`. */
+/** A value that is not an attribute set (or one whose names have been through `mapNames`). */
 function addMapped(value: NixData, depth: number, out: Out): void {
   if (value instanceof NixExpr) return out.add(value.code);
   if (value === null) return out.add('null');
@@ -154,7 +171,7 @@ function addMapped(value: NixData, depth: number, out: Out): void {
     out.add('[\n');
     for (let i = 0; i < value.length; i++) {
       if (!(i in value)) continue; // a hole prints nothing, as Array.prototype.map and join did
-      const v = mapNames(value[i]!, out.map);
+      const v = value[i]!;
       out.add(inner);
       // list items are juxtaposed in Nix, so an application such as `throw "x"` needs parentheses there
       if (v instanceof NixExpr) {
@@ -162,18 +179,36 @@ function addMapped(value: NixData, depth: number, out: Out): void {
         out.add(v.code);
         out.add(')');
       } else {
-        addMapped(v, depth + 1, out);
+        addValue(v, depth + 1, out);
       }
       out.add('\n');
     }
     out.add(out.indent(depth));
     return out.add(']');
   }
-  addAttrs(value, depth, out);
+  addAttrs(value, Object.keys(value), depth, out);
 }
 
-function addAttrs(o: Attrs, depth: number, out: Out): void {
-  const keys = Object.keys(o).sort(byCodePoint);
+/**
+ * Sort names by code point in place. Most sets have a handful of names: an insertion sort of those allocates
+ * nothing (Array.prototype.sort allocates work space at every call, most of the printer's garbage).
+ */
+function sortNames(keys: string[]): void {
+  if (keys.length > 16) {
+    keys.sort(byCodePoint);
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = k;
+  }
+}
+
+/** An attribute set; `keys` is Object.keys(o), a fresh array that is sorted in place. */
+function addAttrs(o: Attrs, keys: string[], depth: number, out: Out): void {
+  sortNames(keys);
   let n = 0;
   for (let i = 0; i < keys.length; i++) if (o[keys[i]!] !== undefined) keys[n++] = keys[i]!;
   if (n === 0) {
