@@ -14,47 +14,43 @@
 let
   data = if builtins.isAttrs lock then lock else import lock;
   check =
-    if data.format or null != 1 then throw "lock2nix: cargo.nix reads generated data of format 1; run `lock2nix cargo` again"
+    if data.format or null != 2 then throw "lock2nix: cargo.nix reads generated data of format 2; run `lock2nix cargo` again"
     else if data.ecosystem or null != "cargo" then throw "lock2nix: cargo.nix was handed ${data.ecosystem or "unknown"} data"
     else true;
   meta = data.meta;
   q = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
   toml = builtins.toJSON; # a JSON string is a valid TOML basic string
   keys = builtins.attrNames data.artifacts; # sorted
-  entries = map (k: data.artifacts.${k}) keys;
   label = a: "${a.name} ${a.version}";
+  # data format 2: `fetch` is the fetcher's own arguments (`url`, or `urls` when there are none or several);
+  # `type` is left out for a plain file, `cachePath` when it is the key
+  typeOf = a: a.type or "file";
+  # our own User-Agent (curl takes the last one): crates.io refuses plain curl agents on some endpoints
+  userAgent = if (builtins.functionArgs fetchurl) ? curlOptsList then { curlOptsList = [ "--user-agent" meta.userAgent ]; } else null;
 
   fetchOne = a:
-    if a.fetch.type == "file" then
-      (if a.fetch.urls == [ ] then
+    if typeOf a == "file" then
+      (if a.fetch.urls or null == [ ] then
         throw "lock2nix: the download address of cargo package ${label a} is unknown (its registry's config.json was not read: --offline); run `lock2nix cargo` without --offline"
-      else fetchurl ({
-        inherit (a.fetch) urls name hash;
-      } // (if (builtins.functionArgs fetchurl) ? curlOptsList then {
-        # our own User-Agent (curl takes the last one): crates.io refuses plain curl agents on some endpoints
-        curlOptsList = [ "--user-agent" meta.userAgent ];
-      } else { })))
-    else if a.fetch.type == "git" then fetchgit {
-      inherit (a.fetch) url rev name hash;
-      fetchSubmodules = a.fetch.submodules;
-    }
-    else throw "lock2nix: cargo package ${label a} has nothing to fetch (${a.fetch.reason or ""})";
+      else fetchurl (if userAgent == null then a.fetch else a.fetch // userAgent))
+    else if typeOf a == "git" then fetchgit a.fetch
+    else throw "lock2nix: cargo package ${label a} has nothing to fetch (${a.reason or ""})";
 
   # The plan: one tab-separated line per crate, read by a fixed script (so that the build command stays
   # small however many crates there are). Cache paths are checked by lock2nix (no control characters).
   #   r <dest> <.crate file> <checksum|->
   #   g <dest> <git tree> <folder in the tree> <rewritten Cargo.toml|-> <paths left out by include/exclude|->
-  planLine = a:
-    if a.fetch.type == "git" then
+  planLine = key: let a = data.artifacts.${key}; cachePath = a.cachePath or key; in
+    if typeOf a == "git" then
       let
         subdir = a.meta.subdir or (throw "lock2nix: cargo package ${label a} was not located in its git tree; run `lock2nix cargo` without --offline");
         manifest = if a.meta ? manifest then builtins.toFile "Cargo.toml" a.meta.manifest else "-";
         drop = if a.meta.drop or [ ] != [ ] then builtins.toFile "left-out" (builtins.concatStringsSep "\n" a.meta.drop + "\n") else "-";
-      in "g\t${a.cachePath}\t${fetchOne a}\t${subdir}\t${manifest}\t${drop}\n"
-    else if a.fetch.type == "file" then
-      "r\t${a.cachePath}\t${fetchOne a}\t${if a.meta.checksum == null then "-" else a.meta.checksum}\n"
+      in "g\t${cachePath}\t${fetchOne a}\t${subdir}\t${manifest}\t${drop}\n"
+    else if typeOf a == "file" then
+      "r\t${cachePath}\t${fetchOne a}\t${if a.meta.checksum == null then "-" else a.meta.checksum}\n"
     else "";
-  plan = writeText "${name}-plan" (builtins.concatStringsSep "" (map planLine entries));
+  plan = writeText "${name}-plan" (builtins.concatStringsSep "" (map planLine keys));
 
   # .cargo/config.toml: every origin replaced by its folder (@vendor@ becomes the output path)
   sourceNames = builtins.attrNames meta.sources;

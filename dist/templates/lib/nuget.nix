@@ -10,7 +10,7 @@
 # Uses only builtins, POSIX shell tools, sha512sum/base64 (coreutils) and unzip.
 { fetchurl, runCommand, unzip ? null, lock }:
 let
-  supported = 1;
+  supported = 2;
   checked =
     if (lock.format or 0) != supported then
       throw "lock2nix: nuget.nix reads generated data format ${toString supported}, got ${toString (lock.format or "none")}; run `lock2nix nuget` again"
@@ -21,15 +21,11 @@ let
   # a shell word that evaluates to exactly `s`
   quote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
 
-  entries = builtins.filter (a: a.fetch.type == "file") (map (k: checked.artifacts.${k}) (builtins.attrNames checked.artifacts));
-
-  fetched = map (a: {
-    inherit (a) cachePath;
-    lowerId = a.meta.lowerId;
-    src = fetchurl { inherit (a.fetch) urls name hash; };
-  }) entries;
-
-  lines = map (e: "add ${quote e.cachePath} ${quote e.lowerId} ${e.src}") fetched;
+  # data format 2: `fetch` is fetchurl's own arguments; `type` is left out for a plain file (the only kind
+  # placed here), `cachePath` when it is the key
+  line = key: let a = checked.artifacts.${key}; in
+    if a ? type then "" else "add ${quote (a.cachePath or key)} ${quote a.meta.lowerId} ${fetchurl a.fetch}";
+  lines = map line (builtins.attrNames checked.artifacts);
 in
 runCommand "nuget-source" {
   nativeBuildInputs = if unzip == null then [ ] else [ unzip ];

@@ -38,11 +38,13 @@ let
     hasAttr head length listToAttrs map match replaceStrings sort split stringLength substring toString;
 
   checkedLock =
-    if (lock.format or null) != 1 then throw "lib/poetry.nix: unsupported lock2nix output format ${toString (lock.format or "?")}; regenerate with this lock2nix"
+    if (lock.format or null) != 2 then throw "lib/poetry.nix: unsupported lock2nix output format ${toString (lock.format or "?")}; regenerate with this lock2nix"
     else if (lock.ecosystem or null) != "poetry" then throw "lib/poetry.nix: this is ${lock.ecosystem or "?"} data, not poetry"
     else lock;
   meta = checkedLock.meta;
   artifacts = checkedLock.artifacts;
+  # data format 2: `fetch` is the fetcher's own arguments; `cachePath` is left out when it is the key
+  entry = k: let a = artifacts.${k}; in a // { key = k; cachePath = a.cachePath or k; };
   packages = meta.packages;
 
   normalize = s: replaceStrings [ "_" "." ] [ "-" "-" ] (builtins.concatStringsSep "" (map (c: if builtins.isList c then "-" else c) (split "[-_.]+" (lowerCase s))));
@@ -220,7 +222,7 @@ let
   # ---- files per package ----------------------------------------------------------------------------------------
   choose = p:
     let
-      arts = map (k: artifacts.${k} // { key = k; }) p.files;
+      arts = map entry p.files;
       wheels = filter (a: a.meta.kind == "wheel" && wheelOk a.meta.tags) arts;
       sdists = filter (a: a.meta.kind == "sdist") arts;
       names = concatStringsSep ", " (map (a: a.cachePath) arts);
@@ -237,15 +239,15 @@ let
   chosen = map (p: { pkg = p; files = choose p; }) indexed;
   chosenFiles = concatMap (c: c.files) chosen;
   buildRequires = meta.buildRequires or { };
-  buildFiles = filter (a: a.meta.kind != "wheel" || !(a.meta ? tags) || wheelOk a.meta.tags) (map (k: artifacts.${k} // { key = k; }) (unique (concatMap (a: buildRequires.${a.key} or [ ]) (chosenFiles ++ map (p: artifacts.${head p.files} // { key = head p.files; }) (gitPkgs ++ filter (p: hasAttr p.name localSources) localPkgs)))));
+  buildFiles = filter (a: a.meta.kind != "wheel" || !(a.meta ? tags) || wheelOk a.meta.tags) (map entry (unique (concatMap (a: buildRequires.${a.key} or [ ]) (chosenFiles ++ map (p: entry (head p.files)) (gitPkgs ++ filter (p: hasAttr p.name localSources) localPkgs)))));
   wheelhouseFiles = unique (chosenFiles ++ filter (b: !(elem b.key (map (a: a.key) chosenFiles))) buildFiles);
 
   fetchFile = a:
-    builtins.seq a.fetch.hash (fetchurl { inherit (a.fetch) urls name hash; });
+    builtins.seq a.fetch.hash (fetchurl a.fetch);
   fetchTree = a:
     builtins.seq a.fetch.hash (
       if fetchgit == null then throw "lib/poetry.nix: fetchgit is needed for ${a.name}"
-      else fetchgit { inherit (a.fetch) url rev name hash; fetchSubmodules = a.fetch.submodules; });
+      else fetchgit a.fetch);
 
   requirementLine = c:
     "${c.pkg.name}==${c.pkg.version}" + concatStringsSep "" (map (a: " --hash=${a.meta.hash}") c.files);

@@ -4,25 +4,29 @@
 #   used unchanged:  yarn config set yarn-offline-mirror <out>;  yarn install --offline --frozen-lockfile
 # - Berry (v2+): Yarn's cache folder (the zips whose checksums the lockfile states). Copy it to .yarn/cache
 #   (or point cacheFolder at a writable copy) and run  yarn install --immutable  with enableNetwork: false.
-#   Git dependencies are pinned checkouts, packed as `yarn pack` packs them and zipped (berry-zip.mjs).
+#   Git dependencies are pinned checkouts (GitHub ones: GitHub's archive of the commit, unpacked, as Yarn's
+#   GitHub fetcher takes them), packed as `yarn pack` packs them and zipped (yarn-berry-zip.mjs).
 # Uses only builtins and POSIX tools (tar for git checkouts; node for Berry zips).
-{ fetchurl, fetchgit, runCommand, nodejs ? null, lock, outputName ? null }:
+{ fetchurl, fetchgit, fetchzip, runCommand, nodejs ? null, lock, outputName ? null }:
 let
   shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
   flavour = lock.meta.flavour or "classic";
   outName = if outputName != null then outputName else if flavour == "classic" then "yarn-offline-mirror" else "yarn-berry-cache";
-  all = builtins.attrValues lock.artifacts;
-  fetched = builtins.filter (a: a.fetch.type != "none") all;
-  placedArtifacts = builtins.filter (a: (a.meta.tool or null) == null) fetched;
+  # data format 2: `fetch` is the fetcher's own arguments (`url`, or `urls` when there are several); `type` is
+  # left out for a plain file, `cachePath` when it is the key, `fetch.name` when it is the URL's base name
+  typeOf = a: a.type or "file";
+  fileName = a: a.fetch.name or (baseNameOf (a.fetch.url or (builtins.head a.fetch.urls)));
+  tools = builtins.filter (a: typeOf a != "none" && (a.meta.tool or null) != null) (builtins.attrValues lock.artifacts);
 
   fetchOne = a:
-    if a.fetch.type == "file" then fetchurl { inherit (a.fetch) urls hash name; }
-    else if a.fetch.type == "git" then fetchgit { inherit (a.fetch) url rev hash name; fetchSubmodules = a.fetch.submodules; }
-    else throw "lock2nix: yarn: unknown fetch type ${a.fetch.type} for ${a.name}";
+    if typeOf a == "file" then fetchurl a.fetch
+    else if typeOf a == "git" then fetchgit a.fetch
+    else if typeOf a == "archive" then fetchzip a.fetch
+    else throw "lock2nix: yarn: unknown fetch type ${typeOf a} for ${a.name}";
 
   # Yarn 1 reads a git dependency from the mirror as a plain tar of the tree (what `git archive` writes).
   # Packed deterministically, outside the fixed-output fetch, so tar options never change a pinned hash.
-  tarOf = a: src: runCommand "${a.fetch.name}.tar" { inherit src; } ''
+  tarOf = a: src: runCommand "${fileName a}.tar" { inherit src; } ''
     cd "$src"
     find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort > "$TMPDIR/files"
     tar --no-recursion --mtime=@1 --owner=0 --group=0 --numeric-owner --format=gnu --mode=u+w \
@@ -34,15 +38,14 @@ let
     in if (a.meta.pack or null) == "tar" then tarOf a src else src;
 
   # Berry: rebuild the zip Yarn keeps in its cache from the fetched tarball (or git checkout), byte for byte (the same code
-  # lock2nix ran to verify the lockfile's checksum; see yarn-berry-zip.nix). Deflated zips are compressed by
+  # lock2nix ran to verify the lockfile's checksum: yarn-berry-zip.mjs). Deflated zips are compressed by
   # the libzip build Yarn itself uses (@yarnpkg/libzip, a pinned download listed as a tool).
-  zipScript = builtins.toFile "yarn-berry-zip.mjs" (import ./yarn-berry-zip.nix);
-  tools = builtins.filter (a: (a.meta.tool or null) != null) fetched;
+  zipScript = ./yarn-berry-zip.mjs;
   libzipFor = version:
     let found = builtins.filter (a: a.meta.tool == "libzip" && (a.meta.libzip or a.version) == version) tools;
     in if found == [ ] then throw "lock2nix: yarn: libzip ${version} is missing from the data; regenerate it with this lock2nix"
        else fetchOne (builtins.head found);
-  berryZip = a: src: runCommand "${a.fetch.name}.zip" ({
+  berryZip = a: src: runCommand "${fileName a}.zip" ({
     inherit src zipScript;
     nativeBuildInputs = [ nodejs ];
     spec = builtins.toJSON a.meta.zip;
@@ -61,20 +64,37 @@ let
     let src = fetchOne a;
     in if (a.meta.zip or null) != null then berryZip a src else src;
 
-  links = f: builtins.concatStringsSep "\n" (map (a:
-    let p = f a; in
-    "mkdir -p \"$out\"/$(dirname ${shellQuote a.cachePath}) && ln -s ${p} \"$out\"/${shellQuote a.cachePath}"
-    + (if (a.meta.alias or null) != null then " && ln -s ${p} \"$out\"/${shellQuote a.meta.alias}" else "")) placedArtifacts);
+  # one `place <file> <cache path> [<alias>]` line per placed artifact (an empty one for tools and entries with
+  # nothing to fetch), in key order; `place` (below) makes the folders and links. A plain file (no `type`, no
+  # `meta`: most entries) takes the short way.
+  line = f: key: a:
+    if (a.type or "file") == "none" || (a.meta.tool or null) != null then "" else
+    "place ${f a} ${shellQuote (a.cachePath or key)}"
+    + (if (a.meta.alias or null) != null then " ${shellQuote a.meta.alias}" else "");
+  links = f: builtins.concatStringsSep "\n" (map (key: let a = lock.artifacts.${key}; in
+    if a ? type || a ? meta then line f key a else "place ${fetchurl a.fetch} ${shellQuote (a.cachePath or key)}")
+    (builtins.attrNames lock.artifacts));
+  placeFn = ''
+    place() {
+      src=$1; shift
+      for p in "$@"; do
+        case $p in */*) mkdir -p "$out/''${p%/*}" ;; esac
+        ln -s "$src" "$out/$p"
+      done
+    }
+  '';
 in
-assert lock.format == 1 || throw "lock2nix: yarn.nix reads format 1 but the data file has format ${toString lock.format}; regenerate it with this lock2nix";
+assert lock.format == 2 || throw "lock2nix: yarn.nix reads format 2 but the data file has format ${toString lock.format}; regenerate it with this lock2nix";
 assert lock.ecosystem == "yarn";
 if flavour == "classic" then
   runCommand outName { preferLocalBuild = true; allowSubstitutes = false; } ''
     mkdir -p "$out"
+    ${placeFn}
     ${links placed}
   ''
 else
   runCommand outName { preferLocalBuild = true; allowSubstitutes = false; } ''
     mkdir -p "$out"
+    ${placeFn}
     ${links placedBerry}
   ''

@@ -1,5 +1,3 @@
-# Generated from converters/yarn/src/berry-zip.mjs by lock2nix. Do not edit.
-''
 // Rebuilds the zip that Yarn (Berry) keeps in its cache for an npm-style tarball, byte for byte: the tarball's
 // entries in their order, the first path component replaced by node_modules/<name>, every ancestor folder
 // added first (0755), files 0644 (0755 when any exec bit is set), Yarn's fixed timestamp, written the way
@@ -7,7 +5,8 @@
 // Deflated zips (compressionLevel mixed or 1-9) depend on the zlib inside Yarn's libzip build, which Node's
 // zlib does not reproduce: each file is then compressed by that libzip (the libzipSync.js of @yarnpkg/libzip,
 // a pinned download) and only the layout is written here.
-// Usage: node yarn-berry-zip.mjs <tgz> <out.zip> <json: {"prefix": "node_modules/x", "level": 0 | "mixed"}> [libzipSync.js]
+// Yarn 2.4 (cache key 7) zips differ only by their timestamps and libzip build: see isYarn2CacheKey.
+// Usage: node yarn-berry-zip.mjs <tgz> <out.zip> <json: {"prefix": "node_modules/x", "level": 0 | "mixed", "cacheKey": "8"}> [libzipSync.js]
 //        (with "from": "checkout" in the json, <tgz> is a git checkout folder, packed as `yarn pack` would)
 import { gunzipSync, crc32 } from "node:zlib";
 import { lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
@@ -20,6 +19,14 @@ const S_IFLNK = 0o120000;
 // Yarn's SAFE_TIME as libzip stores it in the DOS time and date fields
 const DOS_TIME = 0xae40;
 const DOS_DATE = 0x08d6;
+// Yarn 2 (cache key 7 and older) stamped every entry with 315532800 (1980-01-01 00:00 UTC) instead
+const YARN2_STAMP = { time: 0x0000, date: 0x0021 };
+
+/** Cache keys below 8 (or none: Yarn 2.0) are Yarn 2's; no cache key given: Yarn 3 and later. */
+export function isYarn2CacheKey(cacheKey) {
+  if (cacheKey === undefined) return false;
+  return !(Number.parseInt(cacheKey, 10) >= 8);
+}
 
 function cstr(buf, off, len) {
   const end = buf.indexOf(0, off);
@@ -86,7 +93,9 @@ export function* tarEntries(input) {
     let type = TYPES[flag] === undefined ? "Unknown" : TYPES[flag];
     if (type === "File" && path.slice(-1) === "/") type = "Directory";
     if (type === "OldFile" && path.slice(-1) === "/") type = "Directory";
-    let mode = fields && fields.mode !== undefined ? parseInt(fields.mode, 8) : octal(h, 100, 8);
+    // the mode of the tar header, even when a pax header states another: neither node-tar (Yarn 3, 4) nor
+    // tar-stream (Yarn 2) takes it from there
+    let mode = octal(h, 100, 8);
     mode = mode & 0o7777;
     const linkpath = (fields && fields.linkpath) || longLink || cstr(h, 157, 100);
     yield { path: path.replace(/\\/g, "/"), type, mode, linkpath, data: type === "Directory" ? Buffer.alloc(0) : body };
@@ -153,7 +162,9 @@ function archiveOf(entries, prefix, stripComponents) {
  * an empty archive with the given compression, and its method, flags and compressed bytes are read back.
  */
 export function libzipCompressor(libzipSyncPath, level) {
-  const em = createRequire(import.meta.url)(resolve(libzipSyncPath))();
+  // the builds of Yarn 3 and 4 export a factory; Yarn 2.4's (2.2.1) the ready module itself
+  const mod = createRequire(import.meta.url)(resolve(libzipSyncPath));
+  const em = typeof mod === "function" ? mod() : mod;
   const fn = (name, ret, args) => em.cwrap(name, ret, args);
   const openFromSource = fn("zip_open_from_source", "number", ["number", "number", "number"]);
   const sourceCreate = fn("zip_source_buffer_create", "number", ["number", "number", "number", "number", "number"]);
@@ -206,7 +217,7 @@ export function libzipCompressor(libzipSyncPath, level) {
 }
 
 /** The archive as libzip writes it: local headers and data, central directory, end record. */
-export function writeZip(zip, level, compress) {
+export function writeZip(zip, level, compress, stamp = { time: DOS_TIME, date: DOS_DATE }) {
   if (level !== 0 && !compress) throw new Error("compression level " + level + " needs libzip (pass libzipSync.js)");
   const locals = [];
   const centrals = [];
@@ -231,8 +242,8 @@ export function writeZip(zip, level, compress) {
     lh.writeUInt16LE(needed, 4);
     lh.writeUInt16LE(flags, 6);
     lh.writeUInt16LE(method, 8);
-    lh.writeUInt16LE(DOS_TIME, 10);
-    lh.writeUInt16LE(DOS_DATE, 12);
+    lh.writeUInt16LE(stamp.time, 10);
+    lh.writeUInt16LE(stamp.date, 12);
     lh.writeUInt32LE(crc >>> 0, 14);
     lh.writeUInt32LE(data.length, 18);
     lh.writeUInt32LE(e.data.length, 22);
@@ -245,8 +256,8 @@ export function writeZip(zip, level, compress) {
     ch.writeUInt16LE(needed, 6);
     ch.writeUInt16LE(flags, 8);
     ch.writeUInt16LE(method, 10);
-    ch.writeUInt16LE(DOS_TIME, 12);
-    ch.writeUInt16LE(DOS_DATE, 14);
+    ch.writeUInt16LE(stamp.time, 12);
+    ch.writeUInt16LE(stamp.date, 14);
     ch.writeUInt32LE(crc >>> 0, 16);
     ch.writeUInt32LE(data.length, 20);
     ch.writeUInt32LE(e.data.length, 24);
@@ -271,7 +282,8 @@ export function writeZip(zip, level, compress) {
 export function tgzToZip(tgz, spec, libzipSyncPath) {
   const level = spec.level === undefined ? 0 : spec.level;
   const compress = level !== 0 && libzipSyncPath ? libzipCompressor(libzipSyncPath, level) : undefined;
-  return writeZip(buildArchive(tgz, spec.prefix, spec.strip === undefined ? 1 : spec.strip), level, compress);
+  const yarn2 = isYarn2CacheKey(spec.cacheKey);
+  return writeZip(buildArchive(tgz, spec.prefix, spec.strip === undefined ? 1 : spec.strip), level, compress, yarn2 ? YARN2_STAMP : undefined);
 }
 
 // Git dependencies. Yarn clones the repository, runs `yarn pack` in it (packUtils: the file list of
@@ -415,7 +427,7 @@ export function* packEntries(dir) {
 export function checkoutToZip(dir, spec, libzipSyncPath) {
   const level = spec.level === undefined ? 0 : spec.level;
   const compress = level !== 0 && libzipSyncPath ? libzipCompressor(libzipSyncPath, level) : undefined;
-  return writeZip(archiveOf(packEntries(dir), spec.prefix, 1), level, compress);
+  return writeZip(archiveOf(packEntries(dir), spec.prefix, 1), level, compress, isYarn2CacheKey(spec.cacheKey) ? YARN2_STAMP : undefined);
 }
 
 if (process.argv[1] && import.meta.url === "file://" + process.argv[1]) {
@@ -423,4 +435,3 @@ if (process.argv[1] && import.meta.url === "file://" + process.argv[1]) {
   const spec = JSON.parse(json);
   writeFileSync(out, spec.from === "checkout" ? checkoutToZip(src, spec, libzip) : tgzToZip(readFileSync(src), spec, libzip));
 }
-''
