@@ -37,7 +37,8 @@ function templatesNextToBundle(path: string, src: string): string {
 const workspaceSources = (rev: string | undefined): Plugin => ({
   name: 'workspace-sources',
   setup(b) {
-    b.onLoad({ filter: /[\\/](core|cli|action|converters[\\/][^\\/]+)[\\/]src[\\/].+\.m?[tj]s$/ }, async (args) => {
+    // the workspace packages' sources, and the scripts the core builders run that the converters import too
+    b.onLoad({ filter: /[\\/](core|cli|action|converters[\\/][^\\/]+)[\\/]src[\\/].+\.m?[tj]s$|[\\/]templates[\\/]lib[\\/][^\\/]+\.mjs$/ }, async (args) => {
       if (args.path.includes('node_modules')) return undefined;
       let src = await source(args.path, rev);
       if (/cli[\\/]src[\\/]project\.ts$/.test(args.path)) src = templatesNextToBundle(args.path, src);
