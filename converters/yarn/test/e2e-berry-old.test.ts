@@ -16,7 +16,7 @@ import { git, nixBuildExpr, startGitServer, startServer, testWithTools, type Fix
 import { addNpmRegistry, makeTar, makeTgz, type NpmPackageSpec, type NpmRegistry } from '../../../fixtures/src/registries/npm.ts';
 import { checkoutToZip, tgzToZip } from '@lock2nix/templates/lib/yarn-berry-zip.mjs';
 import { installedLibzipSync, LIBZIP_YARN2, LIBZIP_YARN3, LIBZIP_YARN4, type LibzipBuild } from '../src/libzip.ts';
-import { builderExpr } from './helpers.ts';
+import { builderExpr, GITDEP } from './helpers.ts';
 import { copyProject, lock2nix, sealedEnv, tempHome, yarn, YARN2, YARN3, YARN4 } from './tools.ts';
 
 interface Flavour {
@@ -99,21 +99,6 @@ interface Setup {
   pax: Buffer;
 }
 
-// a git dependency: Yarn clones it and zips what `yarn pack` makes of it (a .gitignore'd folder, a `bin` file,
-// an executable that is not a bin, a symlink, a .npmignore in a subfolder)
-const GITDEP = {
-  'package.json': JSON.stringify({ name: 'gitdep', version: '2.0.0', main: 'index.js', bin: { gitdep: './bin/cli.js' } }, null, 2) + '\n',
-  'index.js': 'module.exports = "from git";\n',
-  'bin/cli.js': { executable: '#!/usr/bin/env node\n' },
-  'tool.sh': { executable: 'echo\n' },
-  'alias.js': { symlink: 'index.js' },
-  '.gitignore': 'dist\n*.log\n',
-  'dist/built.js': 'ignored\n',
-  'debug.log': 'ignored\n',
-  'sub/.npmignore': 'skip.js\n',
-  'sub/skip.js': 'ignored\n',
-  'sub/keep.js': 'kept\n',
-};
 
 async function setup(f: Flavour): Promise<Setup> {
   const server = await startServer();

@@ -10,7 +10,7 @@ import { describe, expect } from 'vitest';
 import { nixBuildExpr, startGitServer, startServer, testWithTools } from '@lock2nix/fixtures';
 import { addNpmRegistry, makeTgz } from '../../../fixtures/src/registries/npm.ts';
 import { installedLibzipSync, LIBZIP_YARN4 } from '../src/libzip.ts';
-import { builderExpr } from './helpers.ts';
+import { builderExpr, GITDEP } from './helpers.ts';
 import { copyProject, lock2nix, sealedEnv, tempHome, YARN4, yarn } from './tools.ts';
 
 async function chmodTree(dir: string): Promise<void> {
@@ -24,21 +24,7 @@ describe('yarn berry end to end', () => {
     const server = await startServer();
     const gitServer = await startGitServer();
     try {
-      // a git dependency: Yarn clones it and zips what `yarn pack` makes of it (a .gitignore'd folder, a `bin`
-      // file, an executable that is not a bin, a symlink, a .npmignore in a subfolder)
-      await gitServer.commit('gitdep.git', {
-        'package.json': JSON.stringify({ name: 'gitdep', version: '2.0.0', main: 'index.js', bin: { gitdep: './bin/cli.js' } }, null, 2) + '\n',
-        'index.js': 'module.exports = "from git";\n',
-        'bin/cli.js': { executable: '#!/usr/bin/env node\n' },
-        'tool.sh': { executable: 'echo\n' },
-        'alias.js': { symlink: 'index.js' },
-        '.gitignore': 'dist\n*.log\n',
-        'dist/built.js': 'ignored\n',
-        'debug.log': 'ignored\n',
-        'sub/.npmignore': 'skip.js\n',
-        'sub/skip.js': 'ignored\n',
-        'sub/keep.js': 'kept\n',
-      });
+      await gitServer.commit('gitdep.git', GITDEP);
       const reg = addNpmRegistry(server);
       reg.publish({ name: '@fix/scoped', version: '1.0.0', files: { 'index.js': 'module.exports = "scoped 1.0.0";\n' } });
       reg.publish({ name: '@fix/scoped', version: '1.2.0', files: { 'index.js': 'module.exports = "scoped 1.2.0";\n', 'bin/cli.js': '#!/usr/bin/env node\n' }, bin: { 'fix-cli': './bin/cli.js' } });

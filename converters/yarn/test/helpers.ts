@@ -32,3 +32,21 @@ export function evalExpr(dataFile: string): string {
     drv = pkgs.callPackage ${TEMPLATES_DIR}lib/yarn.nix { lock = lock // { artifacts = ok; }; };
   in { throwing = builtins.length (builtins.attrNames lock.artifacts) - builtins.length (builtins.attrNames ok); drv = drv.drvPath; }`;
 }
+
+/**
+ * A git dependency for the Berry end-to-end tests: Yarn clones it and zips what `yarn pack` makes of it (a
+ * .gitignore'd folder, a `bin` file, an executable that is not a bin, a symlink, a .npmignore in a subfolder).
+ */
+export const GITDEP = {
+  'package.json': JSON.stringify({ name: 'gitdep', version: '2.0.0', main: 'index.js', bin: { gitdep: './bin/cli.js' } }, null, 2) + '\n',
+  'index.js': 'module.exports = "from git";\n',
+  'bin/cli.js': { executable: '#!/usr/bin/env node\n' },
+  'tool.sh': { executable: 'echo\n' },
+  'alias.js': { symlink: 'index.js' },
+  '.gitignore': 'dist\n*.log\n',
+  'dist/built.js': 'ignored\n',
+  'debug.log': 'ignored\n',
+  'sub/.npmignore': 'skip.js\n',
+  'sub/skip.js': 'ignored\n',
+  'sub/keep.js': 'kept\n',
+};
