@@ -8,8 +8,8 @@ import { createWriteStream } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
-import yauzl from 'yauzl';
+import type * as tar from 'tar';
+import type yauzl from 'yauzl';
 import { FetchError } from '../errors.ts';
 import type { DownloadCache } from './cache.ts';
 import { redactUrl } from './retry.ts';
@@ -36,12 +36,18 @@ async function sniff(path: string): Promise<Format> {
   }
 }
 
+// tar and yauzl are loaded when an archive is first unpacked, not with the prefetcher: most runs unpack none, and
+// the two cost ~25 ms of start-up
+const loadTar = () => import('tar');
+const loadYauzl = () => import('yauzl').then((m) => m.default);
+
 function extractOptions(cwd: string): tar.TarOptionsWithAliases {
   // never chown (we may run as root), keep the recorded modes (only the owner-execute bit reaches the NAR)
   return { cwd, strict: true, preserveOwner: false, noMtime: true, unlink: true };
 }
 
 async function untar(archive: string, format: Format, into: string): Promise<void> {
+  const tar = await loadTar();
   if (format === 'bzip2' || format === 'xz') {
     const child = spawn(format === 'xz' ? 'xz' : 'bzip2', ['-dc', archive], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -58,7 +64,8 @@ async function untar(archive: string, format: Format, into: string): Promise<voi
   await tar.x({ ...extractOptions(into), file: archive } as tar.TarOptionsWithAliasesAsyncFile);
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  const yauzl = await loadYauzl();
   return new Promise((resolve, reject) =>
     yauzl.open(path, { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip))),
   );

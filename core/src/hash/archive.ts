@@ -12,8 +12,8 @@ import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
-import yauzl from 'yauzl';
+import type { ReadEntry } from 'tar';
+import type yauzl from 'yauzl';
 import { Lock2nixError } from '../errors.ts';
 import type { HashAlgo } from '../model.ts';
 import { toSri } from './encode.ts';
@@ -128,6 +128,8 @@ function decodedName(e: ReadEntry, which: 'path' | 'linkpath'): string {
  * devices and FIFOs are refused.
  */
 export async function readTarTree(input: Readable | AsyncIterable<Uint8Array>, opts: ArchiveOptions = {}): Promise<ArchiveTree> {
+  // loaded on first use, not with core: most runs read no archive, and tar and yauzl cost ~25 ms of start-up
+  const { Parser } = await import('tar');
   const store = new ContentStore(opts.memoryBudget ?? 64 * 1024 * 1024, opts.tmpDir ?? tmpdir());
   const b = new TreeBuilder();
   let failure: unknown;
@@ -253,6 +255,7 @@ function zipName(entry: yauzl.Entry): Buffer {
  * Contents are read from the archive only when the tree is serialised.
  */
 export async function readZipTree(file: string): Promise<ArchiveTree> {
+  const { default: yauzl } = await import('yauzl');
   let zip: yauzl.ZipFile;
   try {
     zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false });
