@@ -34,10 +34,10 @@ export function defaultCacheDir(env: Record<string, string | undefined> = proces
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 // undici's dispatcher classes, loaded from their own modules: its index also loads fetch, WebSocket, the cache and
-// mocks, three times the start-up cost, none of which is used here (the requests go through Exchange)
-const require = createRequire(import.meta.url);
-const loadAgent = () => require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
-const loadEnvHttpProxyAgent = () => require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof UndiciEnvHttpProxyAgent;
+// mocks, three times the start-up cost, none of which is used here (the requests go through Exchange). Written
+// as a createRequire call on import.meta.url with the name inline: the form action/build.ts turns into an import.
+const loadAgent = () => createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+const loadEnvHttpProxyAgent = () => createRequire(import.meta.url)('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof UndiciEnvHttpProxyAgent;
 
 /** One failed attempt, classified. */
 class AttemptError extends Error {
