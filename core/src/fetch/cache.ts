@@ -29,7 +29,7 @@
 // less than a trip through libuv's threadpool; renames and links, dearer, go through it.
 // Because digest entries are links of blobs, removing blobs/ alone frees no space: remove the whole folder.
 
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, hash, randomBytes, type Hash } from 'node:crypto';
 import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -147,7 +147,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-const sha256hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+const sha256hex = (s: string): string => hash('sha256', s, 'hex');
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 const HEX64 = /^[0-9a-f]{64}$/;
 /** partial/<pid>-<random>.<sha256(url)>.<total>.<base64url(validator)> */
@@ -160,6 +160,13 @@ export class DownloadCache {
   private swept = false;
   /** folders known to exist (created or seen by this process) */
   private readonly dirs = new Map<string, Promise<void>>();
+  /** the folders of `dirs` whose creation has completed (an operation into them need not wait) */
+  private readonly ready = new Set<string>();
+  // the folders every download uses, joined once (names are appended to them: hex digests, temp names)
+  private readonly blobDir: string;
+  private readonly tmpDir: string;
+  private readonly urlIndexDir: string;
+  private readonly digestDirs: Record<HashAlgo, string>;
   /** unique per process: the pid plus a random part (pids are reused), then a counter */
   private readonly prefix = `${process.pid}-${randomBytes(6).toString('hex')}`;
   private counter = 0;
@@ -168,10 +175,14 @@ export class DownloadCache {
 
   constructor(root: string) {
     this.root = root;
+    this.blobDir = join(root, 'blobs', 'sha256');
+    this.tmpDir = join(root, 'tmp');
+    this.urlIndexDir = join(root, 'index', 'url');
+    this.digestDirs = { sha1: join(root, 'digests', 'sha1'), sha256: join(root, 'digests', 'sha256'), sha512: join(root, 'digests', 'sha512') };
   }
 
   blobPath(sha256: string): string {
-    return join(this.root, 'blobs', 'sha256', sha256);
+    return `${this.blobDir}/${sha256}`;
   }
 
   /** where older versions put the blob */
@@ -189,7 +200,7 @@ export class DownloadCache {
 
   private urlIndex(url: string): string {
     const h = sha256hex(url);
-    return join(this.root, 'index', 'url', h.slice(0, 2), h);
+    return `${this.urlIndexDir}/${h.slice(0, 2)}/${h}`;
   }
 
   /** the older layout's digest entry (read; written only without hard links) */
@@ -198,7 +209,7 @@ export class DownloadCache {
   }
 
   private digestEntry(algo: HashAlgo, hex: string): string {
-    return join(this.root, 'digests', algo, hex);
+    return `${this.digestDirs[algo]}/${hex}`;
   }
 
   treeDir(kind: string, key: string): string {
@@ -214,7 +225,9 @@ export class DownloadCache {
   private ensureDir(dir: string): Promise<void> {
     let p = this.dirs.get(dir);
     if (!p) {
-      p = mkdir(dir, { recursive: true }).then(() => undefined);
+      p = mkdir(dir, { recursive: true }).then(() => {
+        this.ready.add(dir);
+      });
       p.catch(() => this.dirs.delete(dir));
       this.dirs.set(dir, p);
     }
@@ -223,12 +236,13 @@ export class DownloadCache {
 
   /** Run `op` (a rename, link or create into `dir`); when `dir` vanished under us, create it and run it again. */
   private async into<T>(dir: string, op: () => T | Promise<T>): Promise<T> {
-    await this.ensureDir(dir);
+    if (!this.ready.has(dir)) await this.ensureDir(dir);
     try {
       return await op();
     } catch (e) {
       if (code(e) !== 'ENOENT') throw e;
       this.dirs.delete(dir);
+      this.ready.delete(dir);
       await this.ensureDir(dir);
       return await op();
     }
@@ -236,13 +250,13 @@ export class DownloadCache {
 
   /** A fresh temp path under tmp/ (file or folder), named after this process so a sweep knows its owner. */
   async tempPath(suffix = ''): Promise<string> {
-    const dir = join(this.root, 'tmp');
-    await this.ensureDir(dir);
+    const dir = this.tmpDir;
+    if (!this.ready.has(dir)) await this.ensureDir(dir);
     if (!this.swept) {
       this.swept = true;
       await this.sweep();
     }
-    return join(dir, `${this.uniqueName()}${suffix}`);
+    return `${dir}/${this.uniqueName()}${suffix}`;
   }
 
   /**
@@ -284,8 +298,9 @@ export class DownloadCache {
    * process's name first (atomic, so only one claimant wins). Returns its data path, size and metadata.
    */
   async claimPartial(url: string): Promise<{ data: string; bytes: number; meta: PartialMeta } | undefined> {
-    const h = sha256hex(url);
     const map = this.listLeftovers();
+    if (map.size === 0) return undefined;
+    const h = sha256hex(url);
     const names = map.get(h);
     if (!names) return undefined;
     map.delete(h);
@@ -414,7 +429,7 @@ export class DownloadCache {
    */
   async commitBlob(tmp: string, info: { size: number; digests: SomeDigests }, url: string | undefined): Promise<BlobInfo> {
     const path = this.blobPath(info.digests.sha256);
-    await this.into(dirname(path), () => rename(tmp, path));
+    await this.into(this.blobDir, () => rename(tmp, path));
     await this.index(path, info, url);
     return { path, size: info.size, digests: blobDigests(path, info.digests) };
   }
@@ -430,7 +445,7 @@ export class DownloadCache {
       if (hex === undefined) continue;
       const p = this.digestEntry(algo, hex);
       try {
-        await this.into(dirname(p), () => link(path, p));
+        await this.into(this.digestDirs[algo], () => link(path, p));
       } catch (e) {
         if (code(e) === 'EEXIST') continue;
         // a filesystem without hard links: the older layout's entry (a file holding the sha256) instead

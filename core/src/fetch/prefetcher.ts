@@ -8,7 +8,8 @@ import { rootCertificates } from 'node:tls';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
-import type { Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent as UndiciAgent, Dispatcher, EnvHttpProxyAgent as UndiciEnvHttpProxyAgent } from 'undici';
 import { FetchError, HashMismatchError, Lock2nixError, UsageError } from '../errors.ts';
 import { hexToSri } from '../hash/encode.ts';
 import { silentReporter, type Reporter } from '../report.ts';
@@ -17,6 +18,7 @@ import type { HashAlgo } from '../model.ts';
 import { defaultNetrcPath, loadNetrc, netrcLookup, type NetrcEntry } from './netrc.ts';
 import { backoffDelay, parseRetryAfter, redactText, redactUrl, retryableError, retryableStatus, sleep } from './retry.ts';
 import type { FetchedFile, FetchedTree, FileRequest, GitRequest, Prefetcher, PrefetcherOptions, TextRequest, TextResponse } from './types.ts';
+import { Exchange, type ResponseHeaders } from './exchange.ts';
 import { fetchGitTree } from './git.ts';
 import { unpackArchive } from './archive.ts';
 
@@ -30,6 +32,12 @@ export function defaultCacheDir(env: Record<string, string | undefined> = proces
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+// undici's dispatcher classes, loaded from their own modules: its index also loads fetch, WebSocket, the cache and
+// mocks, three times the start-up cost, none of which is used here (the requests go through Exchange). Written
+// as a createRequire call on import.meta.url with the name inline: the form action/build.ts turns into an import.
+const loadAgent = () => createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+const loadEnvHttpProxyAgent = () => createRequire(import.meta.url)('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof UndiciEnvHttpProxyAgent;
 
 /** One failed attempt, classified. */
 class AttemptError extends Error {
@@ -55,7 +63,7 @@ interface ResumeState {
 }
 
 /** What If-Range may carry: a strong ETag, else Last-Modified. */
-function validatorOf(h: Record<string, string | string[] | undefined>): string | undefined {
+function validatorOf(h: ResponseHeaders): string | undefined {
   const etag = header(h, 'etag');
   if (etag && !etag.startsWith('W/')) return etag;
   return header(h, 'last-modified');
@@ -63,12 +71,13 @@ function validatorOf(h: Record<string, string | string[] | undefined>): string |
 
 interface Opened {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  headers: ResponseHeaders;
+  /** the body, not read yet: Exchange.pipe, .discard or .bytes */
+  body: Exchange;
   finalUrl: string;
 }
 
-function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
+function header(h: ResponseHeaders, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
 }
@@ -104,7 +113,7 @@ function wanted(req: FileRequest): HashAlgo[] {
 }
 
 function stripUserinfo(u: URL): { url: string; basic: string | undefined } {
-  if (!u.username && !u.password) return { url: u.toString(), basic: undefined };
+  if (!u.username && !u.password) return { url: u.href, basic: undefined };
   const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
   const c = new URL(u.toString());
   c.username = '';
@@ -118,13 +127,15 @@ export class HttpPrefetcher implements Prefetcher {
   private readonly queue: PQueue;
   /** git clones and unpacking: CPU and disk heavy, fewer at once */
   private readonly heavy: PQueue;
-  /** undici and its agent, imported and made at the first request (a run that downloads nothing never loads it) */
-  private http: Promise<{ agent: Dispatcher; request: typeof import('undici').request }> | undefined;
-  private readonly agentOpts: ConstructorParameters<typeof import('undici').Agent>[0] & object;
+  private readonly agentOpts: ConstructorParameters<typeof UndiciAgent>[0] & object;
+  /** made at the first request, so that a run that downloads nothing never loads undici */
+  private dispatcher: Dispatcher | undefined;
   private readonly opts: PrefetcherOptions;
   private readonly reporter: Reporter;
   private readonly auth: [string, Record<string, string>][] = [];
   private netrc: Promise<NetrcEntry[]> | undefined;
+  /** the .netrc entries once read (so that later requests need not wait for the promise) */
+  private netrcRead: NetrcEntry[] | undefined;
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly retries: number;
   private readonly backoffMs: number;
@@ -166,14 +177,13 @@ export class HttpPrefetcher implements Prefetcher {
     };
   }
 
-  private undici(): Promise<{ agent: Dispatcher; request: typeof import('undici').request }> {
-    this.http ??= import('undici').then(({ Agent, EnvHttpProxyAgent, request }) => {
+  private get agent(): Dispatcher {
+    if (this.dispatcher === undefined) {
       // like curl (and so fetchurl), honour http_proxy/https_proxy/no_proxy when set
       const env = process.env;
-      const agent = env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY ? new EnvHttpProxyAgent(this.agentOpts) : new Agent(this.agentOpts);
-      return { agent, request };
-    });
-    return this.http;
+      this.dispatcher = env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY ? new (loadEnvHttpProxyAgent())(this.agentOpts) : new (loadAgent())(this.agentOpts);
+    }
+    return this.dispatcher;
   }
 
   authorize(urlPrefix: string, headers: Record<string, string>): void {
@@ -182,9 +192,12 @@ export class HttpPrefetcher implements Prefetcher {
   }
 
   private netrcEntries(): Promise<NetrcEntry[]> {
-    this.netrc ??= loadNetrc(this.opts.netrcFile ?? defaultNetrcPath()).catch((e: Error) => {
-      throw new UsageError(`cannot read the .netrc file: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
-    });
+    this.netrc ??= loadNetrc(this.opts.netrcFile ?? defaultNetrcPath()).then(
+      (entries) => (this.netrcRead = entries),
+      (e: Error) => {
+        throw new UsageError(`cannot read the .netrc file: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+      },
+    );
     return this.netrc;
   }
 
@@ -194,13 +207,15 @@ export class HttpPrefetcher implements Prefetcher {
    */
   private async headersFor(u: URL, extra: Record<string, string> | undefined, sameOrigin: boolean, basic: string | undefined): Promise<Record<string, string>> {
     const h: Record<string, string> = { 'user-agent': this.opts.userAgent ?? DEFAULT_USER_AGENT };
-    if (sameOrigin && extra) for (const [k, v] of Object.entries(extra)) h[k.toLowerCase()] = v;
-    const href = u.toString();
-    const found = this.auth.find(([p]) => href.startsWith(p));
-    if (found) for (const [k, v] of Object.entries(found[1])) h[k.toLowerCase()] = v;
+    if (sameOrigin && extra) for (const k in extra) h[k.toLowerCase()] = extra[k]!;
+    if (this.auth.length > 0) {
+      const href = u.href;
+      const found = this.auth.find(([p]) => href.startsWith(p));
+      if (found) for (const [k, v] of Object.entries(found[1])) h[k.toLowerCase()] = v;
+    }
     if (!h.authorization && basic) h.authorization = `Basic ${basic}`;
     if (!h.authorization) {
-      const n = netrcLookup(await this.netrcEntries(), u.hostname);
+      const n = netrcLookup(this.netrcRead ?? (await this.netrcEntries()), u.hostname);
       if (n && (n.login !== undefined || n.password !== undefined)) {
         h.authorization = `Basic ${Buffer.from(`${n.login ?? ''}:${n.password ?? ''}`).toString('base64')}`;
       }
@@ -221,23 +236,25 @@ export class HttpPrefetcher implements Prefetcher {
     for (let hop = 0; ; hop++) {
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new AttemptError(`unsupported protocol ${u.protocol}`, { retryable: false });
       const { url: plain, basic } = stripUserinfo(u);
-      const headers = { ...(await this.headersFor(u, extra, sameOrigin, basic)), ...(always ?? {}) };
-      let res: Dispatcher.ResponseData;
+      const headers = await this.headersFor(u, extra, sameOrigin, basic);
+      if (always) Object.assign(headers, always);
+      const ex = new Exchange(this.opts.signal);
+      let res: { status: number; headers: ResponseHeaders };
       try {
-        const { agent, request } = await this.undici();
-        res = await request(plain, { dispatcher: agent, method: 'GET', headers, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
+        this.agent.dispatch({ origin: u.origin, path: u.pathname + u.search, method: 'GET', headers }, ex);
+        res = await ex.head;
       } catch (e) {
         if (this.opts.signal?.aborted) throw e;
         throw new AttemptError(describeError(e), { retryable: retryableError(e) });
       }
       const location = header(res.headers, 'location');
-      if (!REDIRECTS.has(res.statusCode) || location === undefined) {
-        return { status: res.statusCode, headers: res.headers, body: res.body, finalUrl: plain };
+      if (!REDIRECTS.has(res.status) || location === undefined) {
+        return { status: res.status, headers: res.headers, body: ex, finalUrl: plain };
       }
-      await res.body.dump().catch(() => undefined);
-      if (hop >= this.maxRedirects) throw new AttemptError(`more than ${this.maxRedirects} redirects`, { retryable: false, status: res.statusCode });
+      await ex.discard();
+      if (hop >= this.maxRedirects) throw new AttemptError(`more than ${this.maxRedirects} redirects`, { retryable: false, status: res.status });
       const hopTo = redirectTarget(u, location);
-      if (typeof hopTo === 'string') throw new AttemptError(hopTo, { retryable: false, status: res.statusCode });
+      if (typeof hopTo === 'string') throw new AttemptError(hopTo, { retryable: false, status: res.status });
       if (hopTo.origin !== origin) sameOrigin = false;
       u = hopTo;
     }
@@ -276,17 +293,17 @@ export class HttpPrefetcher implements Prefetcher {
     if (p && res.status === 206) {
       const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header(res.headers, 'content-range') ?? '');
       if (!m || Number(m[1]) !== p.bytes || Number(m[3]) !== p.total) {
-        await res.body.dump().catch(() => undefined);
+        await res.body.discard();
         await this.dropPartial(state);
         throw new AttemptError('unusable range response', { retryable: true });
       }
       append = true;
     } else if (p && res.status === 416) {
-      await res.body.dump().catch(() => undefined);
+      await res.body.discard();
       await this.dropPartial(state);
       throw new AttemptError('range not satisfiable: starting over', { retryable: true });
     } else if (res.status !== 200) {
-      await res.body.dump().catch(() => undefined);
+      await res.body.discard();
       if (!retryableStatus(res.status)) await this.dropPartial(state);
       throw new AttemptError(`HTTP ${res.status}`, {
         retryable: retryableStatus(res.status),
@@ -320,15 +337,16 @@ export class HttpPrefetcher implements Prefetcher {
         try {
           if (append) ftruncateSync(fd, p!.bytes);
           let pos = append ? p!.bytes : 0;
-          for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+          // each chunk hashed and written as it arrives, synchronously (a chunk into the page cache costs less
+          // than a trip through the threadpool); a failed write aborts the exchange with its error
+          await res.body.pipe((chunk) => {
             hasher.update(chunk);
-            // written synchronously: a chunk into the page cache costs less than a trip through the threadpool
             for (let off = 0; off < chunk.length; ) {
               const n = writeSync(fd, chunk, off, chunk.length - off, pos);
               off += n;
               pos += n;
             }
-          }
+          });
         } finally {
           closeSync(fd);
         }
@@ -484,12 +502,12 @@ export class HttpPrefetcher implements Prefetcher {
         return await this.withRetries(req.url, pkg, async () => {
           const res = await this.open(req.url, req.headers, always);
           if (retryableStatus(res.status)) {
-            await res.body.dump().catch(() => undefined);
+            await res.body.discard();
             throw new AttemptError(`HTTP ${res.status}`, { retryable: true, status: res.status, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
           }
           let bytes: Buffer;
           try {
-            bytes = Buffer.from(await res.body.arrayBuffer());
+            bytes = await res.body.bytes();
           } catch (e) {
             throw new AttemptError(`body: ${describeError(e)}`, { retryable: true });
           }
@@ -510,7 +528,7 @@ export class HttpPrefetcher implements Prefetcher {
   async close(): Promise<void> {
     await this.queue.onIdle();
     await this.heavy.onIdle();
-    if (this.http) await (await this.http).agent.close();
+    await this.dispatcher?.close();
   }
 }
 

@@ -55,6 +55,7 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 
 /** A URL safe to show: userinfo replaced, so credentials in a URL never reach a message or a log. */
 export function redactUrl(url: string): string {
+  if (!url.includes('@')) return url; // no userinfo without an '@': nothing to parse
   try {
     const u = new URL(url);
     if (u.username || u.password) {
