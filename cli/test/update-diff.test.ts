@@ -53,7 +53,7 @@ describe('reading data files', () => {
     const d = readDataFile(text);
     expect(d.format).toBe(2);
     expect(d.entries.get('serde-1.0.200')).toEqual({
-      key: 'serde-1.0.200', name: 'serde', version: '1.0.200', source: { kind: 'registry', url: REG }, hash: hash('A'), cachePath: 'serde-1.0.200.crate',
+      key: 'serde-1.0.200', name: 'serde', version: '1.0.200', source: { kind: 'registry', url: REG }, hash: hash('A'), cachePath: 'serde-1.0.200.crate', meta: {},
       fetch: { hash: hash('A'), name: 'serde-1.0.200.crate', type: 'file', urls: ['https://static.crates.io/crates/serde/1.0.200/download'] },
     });
     expect(d.entries.get('left-pad-1.3.0.tgz')).toMatchObject({ source: { kind: 'registry', url: yarnUrl }, cachePath: 'left-pad-1.3.0.tgz', fetch: { name: 'left-pad-1.3.0.tgz', urls: [yarnUrl] } });

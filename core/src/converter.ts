@@ -19,9 +19,28 @@ export interface ConvertContext {
   signal?: AbortSignal;
   /**
    * Optional (used by `lock2nix update`): a pin verified by an earlier run for exactly this download. When it
-   * returns one, pinning takes it as it is and fetches nothing for this artifact.
+   * returns one, pinning takes it as it is and fetches nothing for this artifact. `verifiedHashMeta` is the
+   * converter's (see Converter): when set, the earlier entry must record the same value there as the artifact,
+   * since its pin was verified against that ecosystem hash.
    */
-  reusePin?(artifact: Artifact): Pin | undefined;
+  reusePin?(artifact: Artifact, verifiedHashMeta?: string): Pin | undefined;
+  /**
+   * Optional (set by the CLI for `--offline` runs when the output folder already holds a data file for this
+   * lockfile): that file's entry of the given key, as written by an earlier run. Converters and `pin.ts` take
+   * from it only what the lockfile's own hashes justify (see `earlierPin` in pin.ts and each converter's README).
+   */
+  earlier?(key: string): EarlierEntry | undefined;
+}
+
+/** One artifact of an earlier run's data file, read back (cli/src/update/data.ts). Untrusted: it may be edited. */
+export interface EarlierEntry {
+  key: string;
+  source: Record<string, string>;
+  /** the fetch in its full shape: `type` inside, `urls` (file, archive) or `url` (git), `name`, `hash` */
+  fetch: Record<string, unknown>;
+  /** the SRI hash the entry was pinned with; undefined when it was not pinned */
+  hash?: string;
+  meta: Record<string, unknown>;
 }
 
 export interface Resolved {
@@ -46,6 +65,17 @@ export interface Converter<Native = unknown> {
    * few, such as a poetry.lock's wheels for every platform. Default: download and verify online.
    */
   readonly pinStatedFileHashes?: boolean;
+  /**
+   * The `meta` attribute in which each artifact records, as an SRI hash, the ecosystem hash its pin is verified
+   * against (NuGet: `contentHash`). Only converters that set it can have an offline run reuse an earlier pin
+   * for a lockfile that states only ecosystem hashes (see `earlierPin` in pin.ts).
+   */
+  readonly verifiedHashMeta?: string;
+  /**
+   * An --offline run hands this converter the earlier output for its lockfile (ConvertContext.earlier), read only
+   * for converters that can use it (Poetry: index URLs; NuGet: pins, see verifiedHashMeta).
+   */
+  readonly offlineReusesEarlierOutput?: boolean;
   /** cheap check that this file is one of ours */
   detect(fileName: string, text: string): boolean;
   /** parse the text; throws LockfileError (file and line) on bad input, never anything else */

@@ -1,10 +1,10 @@
 // Pinning: give every artifact a hash Nix can use, and trust none that was not verified or justified by
 // the lockfile's own checksum semantics.
 
-import type { Converter, ConvertContext, VerifiedTree } from './converter.ts';
+import type { Converter, ConvertContext, EarlierEntry, VerifiedTree } from './converter.ts';
 import { HashMismatchError, Lock2nixError } from './errors.ts';
 import type { FetchedFile } from './fetch/types.ts';
-import { hexToSri } from './hash/encode.ts';
+import { hexToSri, parseHash, toSri } from './hash/encode.ts';
 import { narHash } from './hash/nar.ts';
 import type { Artifact, HashAlgo, Pin, PinnedArtifact, StatedHash } from './model.ts';
 
@@ -84,6 +84,50 @@ async function checkNarHashes(a: Artifact, tree: VerifiedTree): Promise<void> {
   }
 }
 
+/*
+ * Offline runs and the earlier output (ctx.earlier). The committed data file is the memo of what an earlier run
+ * resolved and verified, but it is a file anyone can edit, so an offline run takes from it only what the
+ * lockfile's own hashes justify:
+ *
+ * - A stated file hash (Poetry's sha256 of each wheel/sdist): the pin is the lockfile's hash itself, as in any
+ *   offline run; Nix checks the bytes against it at fetch time. The earlier output only lends the URL the
+ *   lockfile does not record, and the converter takes it only for the same file name, package and version
+ *   and when the earlier pin equals the lockfile's hash (so the entry describes exactly this file). A wrong or
+ *   edited URL can make the fetch fail, never let other bytes in.
+ * - Only an ecosystem hash (NuGet's content hash, a sha512 of the package without its signature; no hash of
+ *   the file a feed serves): the earlier pin of the same download (same URLs and name) is reused when the
+ *   earlier entry records, in the converter's `verifiedHashMeta` attribute, the ecosystem hash that pin was
+ *   verified against, and that equals the lockfile's now and the one this run records. A run writes that
+ *   attribute only beside pins it verified against it (downloads and cache hits go through `verify`, reused
+ *   pins satisfied this same rule), so the lockfile's hash is what the file behind the pin was checked
+ *   against; a changed content hash in the lockfile leaves the entry unpinned. The pin must be what a fresh
+ *   run would emit for such an artifact (sha256 of the file), so the output stays byte-identical to an
+ *   online run's.
+ * - NAR hashes (git, archives) and entries without any stated hash are never taken from an earlier output.
+ */
+
+/** Offline, after a cache miss: the earlier output's pin of this artifact when the rule above allows it. */
+export function earlierPin(a: Artifact, conv: Converter, e: EarlierEntry | undefined): Pin | undefined {
+  const field = conv.verifiedHashMeta;
+  if (!e?.hash || !field || a.fetch.type !== 'file' || e.fetch.type !== 'file') return undefined;
+  if (a.hashes.some((h) => h.meaning !== 'ecosystem')) return undefined;
+  const stated = strongest(a.hashes, 'ecosystem');
+  if (!stated) return undefined;
+  const want = hexToSri(stated.algo, stated.hex);
+  if (e.meta[field] !== want || (a.meta as Record<string, unknown> | undefined)?.[field] !== want) return undefined;
+  if (JSON.stringify(e.fetch.urls) !== JSON.stringify(a.fetch.urls) || e.fetch.name !== a.fetch.name || a.fetch.urls.length === 0) return undefined;
+  let hash: string;
+  try {
+    const h = parseHash(e.hash);
+    if (h.algo !== 'sha256') return undefined;
+    hash = toSri(h.algo, h.bytes);
+  } catch {
+    return undefined;
+  }
+  if (hash !== e.hash) return undefined;
+  return { hash, by: 'download' };
+}
+
 /** Pin every artifact. In parallel: the prefetcher bounds concurrency. The result keeps the input order. */
 export async function pinAll(artifacts: Artifact[], conv: Converter, ctx: ConvertContext): Promise<PinnedArtifact[]> {
   let done = 0;
@@ -91,9 +135,10 @@ export async function pinAll(artifacts: Artifact[], conv: Converter, ctx: Conver
   const settled = await Promise.allSettled(
     artifacts.map(async (a): Promise<PinnedArtifact> => {
       // a pin an earlier run verified for the same download (ctx.reusePin, optional) saves the fetch
-      let pin: Pin | undefined = a.fetch.type !== 'none' ? ctx.reusePin?.(a) : undefined;
+      let pin: Pin | undefined = a.fetch.type !== 'none' ? ctx.reusePin?.(a, conv.verifiedHashMeta) : undefined;
       if (!pin && a.fetch.type === 'file') pin = await pinFile(a as Artifact & { fetch: { type: 'file' } }, conv, ctx);
       else if (!pin && a.fetch.type !== 'none') pin = await pinTree(a, conv, ctx);
+      if (!pin && ctx.offline && ctx.earlier) pin = earlierPin(a, conv, ctx.earlier(a.key));
       ctx.reporter.report({ type: 'progress', done: ++done, total, label: label(a) });
       return pin ? { ...a, pin } : { ...a };
     }),

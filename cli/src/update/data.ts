@@ -146,6 +146,8 @@ export interface DataEntry {
   /** the SRI hash, or undefined for an entry that was not pinned (or needs no fetch) */
   hash?: string;
   cachePath: string;
+  /** the entry's `meta` (empty when it has none) */
+  meta: Record<string, NixValue>;
 }
 
 export interface DataFile {
@@ -217,6 +219,7 @@ export function readDataFile(text: string, file = 'data file'): DataFile {
       fetch,
       ...(typeof fetch.hash === 'string' ? { hash: fetch.hash } : {}),
       cachePath: String(a.cachePath ?? (format === 2 ? key : '')),
+      meta: asRecord(a.meta),
     });
   }
   return {

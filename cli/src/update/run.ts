@@ -80,18 +80,24 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const before = await readTree(outDir);
   const prev = previousData(outDir, before);
 
-  const known = new Map<string, string>();
+  const known = new Map<string, { hash: string; meta: Record<string, unknown> }>();
   for (const d of prev.values()) {
     for (const e of d.entries.values()) {
       const id = fetchIdentity(e.fetch);
-      if (id && e.hash) known.set(id, e.hash);
+      if (id && e.hash) known.set(id, { hash: e.hash, meta: e.meta });
     }
   }
   const reused = new Map<string, string>();
-  const reusePin = (a: Artifact): Pin | undefined => {
+  const reusePin = (a: Artifact, verifiedHashMeta?: string): Pin | undefined => {
     const id = fetchIdentity(a.fetch);
-    const hash = id ? known.get(id) : undefined;
-    if (!id || !hash || !reusable(a, hash)) return undefined;
+    const earlier = id ? known.get(id) : undefined;
+    if (!id || !earlier || !reusable(a, earlier.hash)) return undefined;
+    // the earlier pin was verified against the ecosystem hash it records (NuGet's content hash): it must be this one
+    if (verifiedHashMeta !== undefined && a.hashes.some((h) => h.meaning === 'ecosystem')) {
+      const now = (a.meta as Record<string, unknown> | undefined)?.[verifiedHashMeta];
+      if (now === undefined || earlier.meta[verifiedHashMeta] !== now) return undefined;
+    }
+    const hash = earlier.hash;
     reused.set(id, hash);
     return { hash, by: 'download' };
   };

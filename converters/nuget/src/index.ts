@@ -35,6 +35,10 @@ export const nugetConverter: Converter<NugetPlan> = {
   title: nugetInfo.title,
   lockfileNames: nugetInfo.lockfileNames,
   builder: nugetInfo.builder,
+  // each package's meta.contentHash is the content hash its pin was verified against (an --offline run may
+  // reuse an earlier pin on that ground: core/src/pin.ts)
+  verifiedHashMeta: 'contentHash',
+  offlineReusesEarlierOutput: true,
   formats: {
     nixpkgs: {
       description: "deps.json for nixpkgs' buildDotnetModule (nugetDeps)",
@@ -93,7 +97,7 @@ export const nugetConverter: Converter<NugetPlan> = {
     const unpinned = pinned.filter((a) => a.fetch.type !== 'none' && !a.pin);
     if (ctx.offline && unpinned.length) {
       (resolved.warnings ??= []).push(
-        `${unpinned.length} NuGet packages are not pinned: NuGet lockfiles state content hashes (of the package without its signature), not hashes of the .nupkg files, so every package must be downloaded once, or be in the lock2nix download cache, to be pinned. Run \`lock2nix nuget\` without --offline.`,
+        `${unpinned.length} NuGet packages are not pinned: NuGet lockfiles state content hashes (of the package without its signature), not hashes of the .nupkg files, so every package must be downloaded once, or be in the lock2nix download cache, to be pinned (or be recorded with the same content hash in the earlier output in the output folder). Run \`lock2nix nuget\` without --offline.`,
       );
     }
     return { artifacts: pinned, ...(resolved.meta !== undefined ? { meta: resolved.meta } : {}) };

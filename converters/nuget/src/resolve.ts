@@ -113,6 +113,22 @@ async function feedHas(feed: Feed, p: PlannedPackage, ctx: ConvertContext): Prom
   }
 }
 
+/**
+ * Offline: the feed and URLs an earlier run's output used for a package, when that entry was pinned and records
+ * the same content hash as the lockfile now, and its source is one of the feeds this run may take the package
+ * from. Whether its pin is reused is decided by core (pin.ts, earlierPin).
+ */
+function earlierDownload(ctx: ConvertContext, key: string, contentHash: string, candidates: Feed[]): { feed: Feed; urls: string[] } | undefined {
+  const e = ctx.earlier?.(key);
+  if (!e?.hash || e.fetch.type !== 'file' || e.meta.contentHash !== contentHash) return undefined;
+  const urls = e.fetch.urls;
+  if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string' && isHttpUrl(u))) return undefined;
+  const norm = (s: string) => s.toLowerCase().replace(/\/+$/, '');
+  const feed = e.source.url !== undefined ? candidates.find((f) => norm(f.source) === norm(e.source.url!)) : undefined;
+  if (!feed) return undefined;
+  return { feed, urls: urls as string[] };
+}
+
 export interface ResolveOptions {
   /** nuget.config files to read instead of searching from the project folder (tests) */
   configFiles?: string[];
@@ -180,7 +196,6 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
       if (f.cred && f.base) ctx.prefetcher.authorize(f.protocol === 'v2' ? `${f.base}/` : f.base, basicAuth(f.cred));
     }),
   );
-  for (const s of unknownOffline.sort()) warnings.push(`offline: the service index of feed ${s} is not in the download cache, so its packages have no URL here; run lock2nix without --offline once`);
   const usable = feeds.filter((f) => f.base);
   if (usable.length === 0 && !ctx.offline) {
     throw new UsageError(`${file}: no HTTP(S) NuGet feed to download from (sources: ${[...feeds.map((f) => f.source), ...localSources].join(', ') || 'none'}); add one to nuget.config`);
@@ -229,18 +244,28 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
         }
         candidates = [chosen];
       }
-      const feed = candidates[0];
-      const meta: Record<string, NixData> = { id: p.id, lowerId: p.lowerId, lowerVersion: p.lowerVersion, role: p.role };
+      let feed = candidates[0];
+      let urls = candidates.flatMap((f) => packageUrl(f, p) ?? []);
+      const contentHash = p.contentHash ? `sha512-${p.contentHash}` : undefined;
+      if (ctx.offline && contentHash) {
+        // the download an earlier run chose and verified against this same content hash (pin.ts, earlierPin)
+        // any configured feed the package may come from, also one whose service index is not in the cache
+        const mayServe = allowed ? feeds.filter((f) => f.key !== undefined && allowed.has(f.key)) : feeds;
+        const earlier = earlierDownload(ctx, `${p.lowerId}/${p.lowerVersion}`, contentHash, mayServe);
+        if (earlier) ({ feed, urls } = earlier);
+      }
+      const chosen = feed;
+      const meta: Record<string, NixData> = { id: p.id, lowerId: p.lowerId, lowerVersion: p.lowerVersion, role: p.role, ...(contentHash ? { contentHash } : {}) };
       return {
         key: `${p.lowerId}/${p.lowerVersion}`,
         name: p.id,
         version: p.version,
         source: {
-          kind: feed && NUGET_ORG_SOURCES.some((s) => s.toLowerCase() === feed.source.toLowerCase()) ? 'registry' : 'alt-registry',
-          ...(feed ? { url: feed.source } : {}),
-          ...(feed?.key ? { name: feed.key } : {}),
+          kind: chosen && NUGET_ORG_SOURCES.some((s) => s.toLowerCase() === chosen.source.toLowerCase()) ? 'registry' : 'alt-registry',
+          ...(chosen ? { url: chosen.source } : {}),
+          ...(chosen?.key ? { name: chosen.key } : {}),
         },
-        fetch: { type: 'file', urls: candidates.flatMap((f) => packageUrl(f, p) ?? []), name: storeName(`${p.lowerId}.${p.lowerVersion}.nupkg`) },
+        fetch: { type: 'file', urls, name: storeName(`${p.lowerId}.${p.lowerVersion}.nupkg`) },
         hashes: p.contentHash ? [{ algo: 'sha512', hex: Buffer.from(p.contentHash, 'base64').toString('hex'), meaning: 'ecosystem', field: p.hashField ?? 'sha512' }] : [],
         cachePath: sourceFolderPath(p),
         ...(p.line !== undefined ? { line: p.line } : {}),
@@ -250,6 +275,10 @@ export async function resolvePlan(plan: NugetPlan, file: string, ctx: ConvertCon
   );
 
   warnings.push(...raceWarnings.sort());
+  // (when every package took its URL from the earlier output, the missing service index did not matter)
+  if (artifacts.some((a) => a.fetch.type === 'file' && a.fetch.urls.length === 0)) {
+    for (const s of unknownOffline.sort()) warnings.push(`offline: the service index of feed ${s} is not in the download cache, so its packages have no URL here; run lock2nix without --offline once`);
+  }
 
   // Runtime identifiers: RID-specific packages are only in the lockfile for the RIDs it was restored for.
   const rid = buildRid(ctx.env);

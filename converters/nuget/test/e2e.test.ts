@@ -127,7 +127,11 @@ describe('project.assets.json', () => {
         if (b.pkg.signed !== false) expect(b.contentHash).not.toBe(b.fileSha512);
       }
     }
-    expect(result.text).not.toContain(feed.get('Fixture.Core', '1.0.0').contentHash);
+    // the content hash is in meta (what the pin was checked against), never the fetch's hash
+    const core = feed.get('Fixture.Core', '1.0.0');
+    expect(result.text.split(core.contentHash).length - 1).toBe(1);
+    expect(result.text).toContain(`contentHash = "sha512-${core.contentHash}";`);
+    expect(result.text).toContain(`hash = "${core.fileSha256}";`);
     expect(result.warnings).toEqual([]);
     expect(server.log.some((l) => l === 'GET /nuget/v3/index.json')).toBe(true);
   });

@@ -13,6 +13,8 @@ export const poetryConverter: Converter<PoetryLock> = {
   builder: poetryInfo.builder,
   // a lock lists every platform's wheels; their sha256 is the file's own, so Nix can fetch lazily
   pinStatedFileHashes: true,
+  // poetry.lock records no URLs: --offline takes an index file's URL from the earlier output (resolve.ts, earlierUrl)
+  offlineReusesEarlierOutput: true,
   detect: poetryInfo.detect,
   parse,
   resolve,

@@ -2,7 +2,7 @@
 // sha256, never guessed), git/url/file/directory sources, and the package graph the core builder selects
 // from (groups, markers, extras, dependency edges).
 
-import { Lock2nixError, LockfileError, storeName, type Artifact, type ConvertContext, type NixData, type ParsedLock, type Resolved, type StatedHash } from '@lock2nix/core';
+import { hexToSri, Lock2nixError, LockfileError, storeName, type Artifact, type ConvertContext, type NixData, type ParsedLock, type Resolved, type StatedHash } from '@lock2nix/core';
 import { eq } from '@renovatebot/pep440';
 import { pipSetting, poetryCredentials, splitUserinfo } from './config.ts';
 import { satisfiesConstraint, poetryToPep440 } from './constraint.ts';
@@ -207,6 +207,8 @@ export async function resolve(lock: ParsedLock<PoetryLock>, ctx: ConvertContext)
             continue;
           }
           url = hit.url;
+        } else if (ctx.offline) {
+          url = earlierUrl(ctx, id, plan, f);
         }
         artifacts.push(fileArtifact(p, id, f, key, url ? [url] : [], url !== undefined, plan));
       }
@@ -286,6 +288,22 @@ function rootsMeta(py: Pyproject, edgesOf: (deps: RootDependency[], where: undef
   const extras: Record<string, NixData> = {};
   for (const [e, deps] of Object.entries(py.extras)) extras[normalizeName(e)] = edgesOf(deps, undefined);
   return { groups, extras };
+}
+
+/**
+ * Offline: the URL an earlier run's output gave this index file. Taken only from the entry of the same file
+ * name, package and version, from the same index, whose pin is the lockfile's sha256 for it: the pin stays the
+ * lockfile's own hash (Nix checks the bytes at fetch time), the URL only says where the index serves them.
+ */
+function earlierUrl(ctx: ConvertContext, id: string, plan: IndexPlan, f: LockedFile): string | undefined {
+  if (f.algo !== 'sha256' || !f.hex) return undefined;
+  const e = ctx.earlier?.(f.file);
+  if (!e || e.fetch.type !== 'file' || e.meta.file !== f.file || e.meta.package !== id) return undefined;
+  const sri = hexToSri('sha256', f.hex);
+  if (e.hash !== sri || e.meta.hash !== `sha256:${f.hex}` || e.source.url !== plan.index) return undefined;
+  const urls = e.fetch.urls;
+  if (!Array.isArray(urls) || urls.length !== 1 || typeof urls[0] !== 'string' || !/^https?:\/\/[^/]/i.test(urls[0])) return undefined;
+  return urls[0];
 }
 
 function statedHash(f: LockedFile): StatedHash {
