@@ -46,7 +46,8 @@ Options:
   --format nixpkgs    also write nixpkgs' own format where one exists (NuGet: <name>.deps.json for
                       buildDotnetModule's nugetDeps)
   --check             write nothing; exit ${EXIT.stale} when the output on disk is stale
-  --offline           no network: use hashes the lockfile justifies and the cache; unpinned entries throw
+  --offline           no network: use hashes the lockfile justifies, the cache, and (Poetry, NuGet) what the
+                      output folder pinned before for unchanged lockfile entries; unpinned entries throw
   --json              print a JSON summary on stdout
   --concurrency N     downloads at once (default 16)
   --cache-dir DIR     download cache (default: $XDG_CACHE_HOME/lock2nix)
