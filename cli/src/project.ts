@@ -185,9 +185,6 @@ async function earlierOutput(path: string, l: FoundLockfile): Promise<Map<string
     return undefined;
   }
   if (!text.startsWith(GENERATED)) return undefined;
-  // an output with no pinned entry at all (only ever converted offline) lends nothing: not worth parsing (an
-  // entry's `fetch.hash` is printed at this depth; `lockfile.hash` is not; cli/test/offline-earlier.test.ts covers it)
-  if (!/\n {8}hash = "sha(?:256|512)-/.test(text)) return undefined;
   try {
     const data = readDataFile(text, path);
     if (data.format !== 2 || data.ecosystem !== l.converter.ecosystem || data.lockfile.name !== basename(l.file)) return undefined;
