@@ -253,10 +253,13 @@ try {
     const pair = (ours5: string, hand: string, what: string) => {
       const g = t[ours5]!.length ? median(t[ours5]!) : NaN;
       const h = t[hand]!.length ? median(t[hand]!) : NaN;
-      const ir = insns[ours5] !== undefined && insns[hand] !== undefined ? `; instructions ${fmtX(insns[ours5]! / insns[hand]!)}` : '';
+      const byInsns = insns[ours5] !== undefined && insns[hand] !== undefined ? insns[ours5]! / insns[hand]! : undefined;
+      const ir = byInsns !== undefined ? `; instructions ${fmtX(byInsns)}` : '';
+      // decided on instructions where counted (the same every run), else on the median time
+      const decisive = byInsns ?? g / h;
       rows.push({
         item: ours5 === 'data-map' ? '5a' : '5b', what, ours: `${fmtMs(g)}${mi(ours5)}`, baseline: `${fmtMs(h)}${mi(hand)}`, ratio: `${fmtX(g / h)} of hand-written${ir}`,
-        target: '≤ hand-written (+10% noise)', met: Number.isFinite(g / h) ? g / h <= 1.1 : undefined,
+        target: '≤ hand-written (+10% noise)', met: Number.isFinite(decisive) ? decisive <= 1.1 : undefined,
       });
     };
     const same = outs['data-map'] !== undefined && outs['data-map'] === outs['hand-list'];
@@ -281,7 +284,7 @@ const extra = [
   `nix-prefetch-url is timed on ${NPU_SAMPLE} of the URLs and extrapolated to all of them; curl uses --parallel-max ${CONCURRENCY}.`,
   '(2), (3) and (5) use the yarn converter on a classic yarn.lock whose entries resolve to the loopback server (sha512',
   'integrity checked); (5) instantiates with the test package set (templates/test-support/pkgs.nix); its instruction counts',
-  '(callgrind, one run each) do not depend on the load, its times (median of 15 rounds) decide the target. Medians of alternating',
+  '(callgrind, one run each) do not depend on the load and decide its target (times: median of 15 rounds). Medians of alternating',
   'rounds; the machine is shared with other jobs, so absolute times vary with the load shown below.',
   ...notes,
 ];
