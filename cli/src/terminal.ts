@@ -49,6 +49,7 @@ export function makeReporter(opts: ReporterOptions): TerminalReporter {
   let active = 0;
   let bytes = 0;
   let retries = 0;
+  let failed = 0;
   let barShown = false;
   let lastDraw = 0;
   let lastPlain = 0;
@@ -64,7 +65,7 @@ export function makeReporter(opts: ReporterOptions): TerminalReporter {
     lastDraw = t;
     const width = Math.min(30, Math.max(10, columns - 60));
     const filled = Math.round((done / total) * width);
-    const extra = [active ? `${active} downloading` : '', bytes ? human(bytes) : '', retries ? `${retries} retried` : ''].filter(Boolean).join(', ');
+    const extra = [active ? `${active} downloading` : '', bytes ? human(bytes) : '', retries ? `${retries} retried` : '', failed ? `${failed} failed` : ''].filter(Boolean).join(', ');
     let s = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${extra ? ` (${extra})` : ''} ${label}`;
     if (s.length > columns - 1) s = `${s.slice(0, columns - 2)}…`;
     io.err(`\r\x1b[2K${s}`);
@@ -96,6 +97,12 @@ export function makeReporter(opts: ReporterOptions): TerminalReporter {
         case 'fetch-start':
           active++;
           draw();
+          break;
+        case 'fetch-failed':
+          active = Math.max(0, active - 1);
+          failed++;
+          if (verbose) line(`failed  ${e.url} (${e.pkg}): ${e.cause}`);
+          else draw();
           break;
         case 'fetch-done':
           if (!e.cached) {

@@ -146,6 +146,21 @@ describe('terminal reporter', () => {
     );
   });
 
+  test('a failed download leaves the bar\'s count of downloads and shows as failed', () => {
+    let t = 0;
+    const o = io({ isTTY: true, env: { NO_COLOR: '1' } });
+    const r = makeReporter({ io: o, quiet: false, verbose: false, now: () => (t += 30), columns: 100 });
+    r.report({ type: 'fetch-start', url: 'http://x/a', pkg: 'a 1' });
+    r.report({ type: 'fetch-start', url: 'http://x/b', pkg: 'b 1' });
+    r.report({ type: 'fetch-failed', url: 'http://x/b', pkg: 'b 1', cause: 'HTTP 404' });
+    r.report({ type: 'progress', done: 2, total: 2, label: 'b 1' });
+    expect(o.stderr.split('\r').at(-1)).toContain('2/2 (1 downloading, 1 failed) b 1');
+    const v = io();
+    const rv = makeReporter({ io: v, quiet: false, verbose: true });
+    rv.report({ type: 'fetch-failed', url: 'http://x/b', pkg: 'b 1', cause: 'HTTP 404' });
+    expect(v.stderr).toBe('failed  http://x/b (b 1): HTTP 404\n');
+  });
+
   test('nothing with --quiet, even on a terminal', () => {
     const o = io({ isTTY: true });
     events(makeReporter({ io: o, quiet: true, verbose: false }));

@@ -7,6 +7,8 @@ export type ReportEvent =
   | { type: 'progress'; done: number; total: number; label?: string }
   | { type: 'fetch-start'; url: string; pkg: string }
   | { type: 'fetch-done'; url: string; pkg: string; bytes: number; cached: boolean }
+  /** a download that started (`fetch-start`) and failed for good: every start ends in `fetch-done` or this */
+  | { type: 'fetch-failed'; url: string; pkg: string; cause: string }
   | { type: 'retry'; url: string; pkg: string; attempt: number; delayMs: number; cause: string };
 
 export interface Reporter {

@@ -145,6 +145,11 @@ describe('chaos', () => {
     expect(await checkCache(cache)).toBe(ok);
     expect(await readdir(join(cache, 'tmp'))).toEqual([]);
     const retries = reporter.events.filter((e) => e.type === 'retry').length;
+    // every download that started ended, once: fetched, or failed (what the progress bar counts)
+    const starts = reporter.events.filter((e) => e.type === 'fetch-start').length;
+    const ends = reporter.events.filter((e) => (e.type === 'fetch-done' && !e.cached) || e.type === 'fetch-failed').length;
+    expect(ends).toBe(starts);
+    expect(reporter.events.filter((e) => e.type === 'fetch-failed').length).toBeGreaterThanOrEqual(jobs.length - ok);
     console.log(`chaos: ${jobs.length} artifacts (${JSON.stringify(counts)}), ${retries} retries, ${server.log.length} requests, ${elapsed} ms`);
     server.clearFaults();
   }, 120_000);

@@ -123,15 +123,20 @@ export async function fetchGitTree(cache: DownloadCache, req: GitRequest, o: Git
   }
   if (o.offline) throw new FetchError(redactUrl(req.url), `commit ${req.rev} is not in the cache and running offline`, { pkg: req.pkg });
   o.reporter.report({ type: 'fetch-start', url: redactUrl(req.url), pkg: req.pkg });
+  const failed = (cause: string) => o.reporter.report({ type: 'fetch-failed', url: redactUrl(req.url), pkg: req.pkg, cause });
   for (let n = 1; ; n++) {
     try {
       const tree = await buildTree(cache, 'git', key, (_work, dir) => checkout(dir, req, { ...(o.signal ? { signal: o.signal } : {}), ...(o.auth ? { auth: o.auth } : {}), idleSeconds: o.timeoutMs / 1000 }));
       o.reporter.report({ type: 'fetch-done', url: redactUrl(req.url), pkg: req.pkg, bytes: 0, cached: false });
       return tree;
     } catch (e) {
-      if (!(e instanceof GitError)) throw e;
+      if (!(e instanceof GitError)) {
+        failed(e instanceof Error ? e.message : String(e));
+        throw e;
+      }
       const cause = lastLines(e.stderr);
       if (permanent(e.stderr) || n >= o.retries || o.signal?.aborted) {
+        failed(cause);
         throw new FetchError(redactUrl(req.url), `git: cannot get commit ${req.rev}: ${cause}${n > 1 ? ` (after ${n} attempts)` : ''}`, { pkg: req.pkg });
       }
       const delayMs = backoffDelay(n, o.backoffMs, undefined, o.maxDelayMs);

@@ -443,6 +443,7 @@ export class HttpPrefetcher implements Prefetcher {
         } catch (e) {
           await this.dropPartial(state);
           const mm = e instanceof HashMismatchError ? e : (e as { mismatch?: HashMismatchError }).mismatch;
+          this.reporter.report({ type: 'fetch-failed', url: redactUrl(url), pkg: req.pkg, cause: mm ? 'hash mismatch' : e instanceof Error ? e.message : String(e) });
           if (mm) {
             mismatch ??= mm;
             failures.push({ url, cause: 'hash mismatch', status: 200 });
@@ -470,6 +471,7 @@ export class HttpPrefetcher implements Prefetcher {
       blob = await this.cache.commitBlob(verified.tmp, verified.info, req.expect ? undefined : url);
     } catch (e) {
       await this.cache.discard(verified.tmp);
+      this.reporter.report({ type: 'fetch-failed', url: redactUrl(url), pkg: req.pkg, cause: describeError(e) });
       if (e instanceof Lock2nixError || this.opts.signal?.aborted) throw e;
       throw new FetchError(redactUrl(url), describeError(e), { pkg: req.pkg });
     }
