@@ -20,7 +20,7 @@
 import { link, lstat, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import { DownloadCache, USE_MARK_MS } from './cache.ts';
+import { DownloadCache, hashFile, USE_MARK_MS } from './cache.ts';
 
 /** Entries used this recently are kept by prune, whatever the limits say (well above USE_MARK_MS). */
 export const PRUNE_GRACE_MS = 6 * USE_MARK_MS;
@@ -54,8 +54,10 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const SHARD = /^[0-9a-f]{2}$/;
 const lastUse = (st: Stats): number => Math.max(st.atimeMs, st.mtimeMs);
 
+/** The names in folder `dir`; none when `dir` is not a folder (a symbolic link to one is not followed). */
 async function names(dir: string): Promise<string[]> {
   try {
+    if (!(await lstat(dir)).isDirectory()) return [];
     return (await readdir(dir)).sort();
   } catch {
     return [];
@@ -86,6 +88,9 @@ async function treeBytes(path: string, seen: Set<string>): Promise<number> {
   return st.size;
 }
 
+/** the file (dev:ino) a download was when the cache was scanned */
+const inodeOf = new WeakMap<CacheEntry, string>();
+
 interface Scan {
   entries: CacheEntry[];
   inProgressBytes: number;
@@ -102,6 +107,7 @@ async function scan(root: string): Promise<Scan> {
     if (!e) {
       e = { kind: 'download', id: sha256 ?? '', bytes: st.size, lastUse: lastUse(st), names: [] };
       byInode.set(k, e);
+      inodeOf.set(e, k);
       seen.add(k);
     }
     if (sha256 !== undefined) {
@@ -221,35 +227,65 @@ export interface PruneResult {
 
 /**
  * Move `rel` into tmp/ and delete it there. When `expect` (dev:ino) is given and the name now holds another file
- * (a concurrent download replaced it), that file is put back instead.
+ * (a concurrent download replaced it), that file is put back instead. Returns the moved file's lstat when it was
+ * deleted.
  */
-async function removeName(cache: DownloadCache, rel: string, expect: string | undefined): Promise<void> {
+async function removeName(cache: DownloadCache, rel: string, expect: string | undefined): Promise<Stats | undefined> {
   const from = join(cache.root, rel);
   const tmp = await cache.tempPath('.pruned');
   try {
     await rename(from, tmp);
   } catch {
-    return; // gone already (another prune, an eviction)
+    return undefined; // gone already (another prune, an eviction)
   }
-  if (expect !== undefined) {
-    const st = await lst(tmp);
-    if (st && `${st.dev}:${st.ino}` !== expect) {
-      await link(tmp, from).catch(() => undefined); // EEXIST: a newer one is there already
-      await unlink(tmp).catch(() => undefined);
-      return;
+  const st = await lst(tmp);
+  if (expect !== undefined && st && `${st.dev}:${st.ino}` !== expect) {
+    await link(tmp, from).catch(() => undefined); // EEXIST: a newer one is there already
+    await unlink(tmp).catch(() => undefined);
+    return undefined;
+  }
+  if (st?.isFile() && st.nlink > 1 && expect !== undefined && rel.startsWith('blobs/')) {
+    // the blob has names the scan did not see (digest links a concurrent run made since): remove them too,
+    // before the bytes go, so that none is left without its blob
+    const { digests } = await hashFile(tmp, ['sha1', 'sha512']);
+    for (const algo of ['sha1', 'sha512'] as const) {
+      const other = `digests/${algo}/${digests[algo]}`;
+      const o = await lst(join(cache.root, other));
+      if (o && `${o.dev}:${o.ino}` === expect) await removeName(cache, other, expect);
     }
   }
   await rm(tmp, { recursive: true, force: true });
+  return st;
 }
 
 async function removeEntry(cache: DownloadCache, e: CacheEntry): Promise<void> {
-  let ino: string | undefined;
-  if (e.kind === 'download') {
-    const file = e.names.find((n) => !n.startsWith('index/'));
-    const st = file ? await lst(join(cache.root, file)) : undefined;
-    ino = st ? `${st.dev}:${st.ino}` : undefined;
-  }
+  const ino = e.kind === 'download' ? inodeOf.get(e) : undefined;
   for (const n of e.names) await removeName(cache, n, n.startsWith('index/') || e.kind === 'tree' ? undefined : ino);
+}
+
+/**
+ * Records (index/...) naming one of `gone` (sha256s just removed) whose blob is not there: written by a concurrent
+ * run after the scan, for a blob it had stored before. Removed, so that no record is left without its blob.
+ */
+async function removeLateRecords(cache: DownloadCache, gone: Set<string>): Promise<void> {
+  const root = cache.root;
+  for (const kind of await names(join(root, 'index'))) {
+    for (const shard of await names(join(root, 'index', kind))) {
+      for (const n of await names(join(root, 'index', kind, shard))) {
+        const rel = `index/${kind}/${shard}/${n}`;
+        let sha: unknown;
+        try {
+          const text = await readFile(join(root, rel), 'utf8');
+          sha = kind === 'url' ? (JSON.parse(text) as { sha256?: unknown }).sha256 : text.trim();
+        } catch {
+          continue;
+        }
+        if (typeof sha !== 'string' || !gone.has(sha)) continue;
+        if (await lst(join(root, 'blobs', 'sha256', sha)) || await lst(join(root, 'blobs', 'sha256', sha.slice(0, 2), sha))) continue;
+        await removeName(cache, rel, undefined);
+      }
+    }
+  }
 }
 
 /** Remove least recently used entries of the cache at `root` until the limits hold (see PruneOptions). */
@@ -272,6 +308,8 @@ export async function pruneCache(root: string, o: PruneOptions = {}): Promise<Pr
   if (!o.dryRun && removed.length > 0) {
     const cache = new DownloadCache(root);
     for (const e of removed) await removeEntry(cache, e);
+    const gone = new Set(removed.filter((e) => e.kind === 'download' && HEX64.test(e.id)).map((e) => e.id));
+    if (gone.size > 0) await removeLateRecords(cache, gone);
   }
   return { removed, removedBytes: removed.reduce((s, e) => s + e.bytes, 0), keptBytes: kept };
 }
