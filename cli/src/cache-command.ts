@@ -43,7 +43,7 @@ export async function cacheCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (sub !== 'info' && sub !== 'prune' && sub !== 'clean') {
-    throw new UsageError(`${sub === undefined || sub.startsWith('-') ? 'lock2nix cache needs a command' : `unknown cache command ${JSON.stringify(sub)}`} (one of: info, prune, clean)\n${CACHE_HELP}`);
+    throw new UsageError(`${sub === undefined || sub.startsWith('-') ? 'cache needs a command' : `unknown cache command ${JSON.stringify(sub)}`} (one of: info, prune, clean)\n${CACHE_HELP}`);
   }
   const options: ParseArgsOptionsConfig = { 'cache-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } };
   if (sub !== 'clean') options.json = { type: 'boolean' };

@@ -199,8 +199,8 @@ export async function cacheInfo(root: string): Promise<CacheInfo> {
     totalBytes: sum(real) + inProgressBytes,
   };
   if (real.length > 0) {
-    info.oldestUse = Math.min(...real.map((e) => e.lastUse));
-    info.newestUse = Math.max(...real.map((e) => e.lastUse));
+    info.oldestUse = real.reduce((m, e) => Math.min(m, e.lastUse), Infinity);
+    info.newestUse = real.reduce((m, e) => Math.max(m, e.lastUse), 0);
   }
   return info;
 }
