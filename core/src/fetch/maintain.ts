@@ -259,8 +259,36 @@ async function removeName(cache: DownloadCache, rel: string, expect: string | un
 }
 
 async function removeEntry(cache: DownloadCache, e: CacheEntry): Promise<void> {
+  if (e.id === '' && e.names.every((n) => n.startsWith('index/'))) {
+    // records that named no blob at the scan
+    for (const n of e.names) await removeRecordWithoutBlob(cache, n);
+    return;
+  }
   const ino = e.kind === 'download' ? inodeOf.get(e) : undefined;
   for (const n of e.names) await removeName(cache, n, n.startsWith('index/') || e.kind === 'tree' ? undefined : ino);
+}
+
+/** The sha256 a record (index/...) names, if it parses. */
+async function recordTarget(root: string, rel: string): Promise<string | undefined> {
+  try {
+    const text = await readFile(join(root, rel), 'utf8');
+    const sha = rel.startsWith('index/url/') ? (JSON.parse(text) as { sha256?: unknown }).sha256 : text.trim();
+    return typeof sha === 'string' ? sha : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function blobExists(root: string, sha: string): Promise<boolean> {
+  return HEX64.test(sha) && Boolean((await lst(join(root, 'blobs', 'sha256', sha))) ?? (await lst(join(root, 'blobs', 'sha256', sha.slice(0, 2), sha))));
+}
+
+/** Remove the record `rel` when it (still) names no present blob (a record written since the scan may). */
+async function removeRecordWithoutBlob(cache: DownloadCache, rel: string, only?: Set<string>): Promise<void> {
+  const sha = await recordTarget(cache.root, rel);
+  if (sha !== undefined && only !== undefined && !only.has(sha)) return;
+  if (sha !== undefined && (await blobExists(cache.root, sha))) return;
+  await removeName(cache, rel, undefined);
 }
 
 /**
@@ -273,16 +301,8 @@ async function removeLateRecords(cache: DownloadCache, gone: Set<string>): Promi
     for (const shard of await names(join(root, 'index', kind))) {
       for (const n of await names(join(root, 'index', kind, shard))) {
         const rel = `index/${kind}/${shard}/${n}`;
-        let sha: unknown;
-        try {
-          const text = await readFile(join(root, rel), 'utf8');
-          sha = kind === 'url' ? (JSON.parse(text) as { sha256?: unknown }).sha256 : text.trim();
-        } catch {
-          continue;
-        }
-        if (typeof sha !== 'string' || !gone.has(sha)) continue;
-        if (await lst(join(root, 'blobs', 'sha256', sha)) || await lst(join(root, 'blobs', 'sha256', sha.slice(0, 2), sha))) continue;
-        await removeName(cache, rel, undefined);
+        const sha = await recordTarget(root, rel);
+        if (sha !== undefined && gone.has(sha)) await removeRecordWithoutBlob(cache, rel, gone);
       }
     }
   }
