@@ -39,6 +39,8 @@ Usage:
                                                  print what nix-hash would
   lock2nix prefetch URL [--unpack] [--sri|--base32|--hex]
                                                  print what nix-prefetch-url would (and the SRI hash)
+  lock2nix cache info|prune|clean [--older-than 30d] [--max-size 2G] [--dry-run]
+                                                 inspect and trim the download cache (lock2nix cache --help)
 
 Options:
   --lockfile PATH     convert this lockfile only
@@ -98,6 +100,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   try {
     if (first === 'hash') return await hashCommand(rest, io);
     if (first === 'prefetch') return await prefetchCommand(rest, io);
+    if (first === 'cache') return await (await import('./cache-command.ts')).cacheCommand(rest, io);
     if (first === 'update') return await (await import('./update/command.ts')).updateCommand(rest, io);
     let parsed;
     try {
@@ -129,7 +132,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (parsed.positionals.length > 1) throw new UsageError(`one ecosystem at most, got ${parsed.positionals.join(' ')}`);
     const eco = parsed.positionals[0];
     if (eco !== undefined && !(ECOSYSTEMS as readonly string[]).includes(eco)) {
-      throw new UsageError(`unknown command or ecosystem ${JSON.stringify(eco)} (one of: ${ECOSYSTEMS.join(', ')}, hash, prefetch)`);
+      throw new UsageError(`unknown command or ecosystem ${JSON.stringify(eco)} (one of: ${ECOSYSTEMS.join(', ')}, hash, prefetch, update, cache)`);
     }
     const quiet = Boolean(o.quiet);
     const { reporter, prefetcher, offline } = fetchSetup(o, io);

@@ -46,7 +46,7 @@ describe('README library examples', async () => {
   const blocks = await examples();
   test('there is an example for each documented use', () => {
     const all = blocks.join('\n');
-    for (const name of ['supportedEcosystems', 'readLock', 'convert', 'prefetch', 'onProgress', 'signal', 'concurrency', 'cacheDir', 'LockfileError', 'text']) expect(all).toContain(name);
+    for (const name of ['supportedEcosystems', 'readLock', 'convert', 'prefetch', 'onProgress', 'signal', 'concurrency', 'cacheDir', 'LockfileError', 'text', 'cacheInfo', 'pruneCache']) expect(all).toContain(name);
   });
 
   const expectations: RegExp[] = [
@@ -56,6 +56,7 @@ describe('README library examples', async () => {
     /^1\/1 left-pad 1\.3\.0$[\s\S]*^left-pad sha512-\S+ \(download\)$/m,
     new RegExp(`^sha256-${createHash('sha256').update(tarball).digest('base64').replace(/[+/]/g, '\\$&')} ${tarball.length}$`, 'm'),
     /^bad lockfile .*Cargo\.lock, line \d+: /m,
+    /^1 downloads, 0 trees, \d+ bytes\n0 removed$/m,
   ];
 
   blocks.forEach((code, i) => {

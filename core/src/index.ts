@@ -19,3 +19,4 @@ export * from './hash/archive.ts';
 export * from './hash/git.ts';
 export * from './hash/storepath.ts';
 export * from './toml.ts';
+export { cacheInfo, cleanCache, formatBytes, parseDuration, parseSize, pruneCache, PRUNE_GRACE_MS, type CacheEntry, type CacheInfo, type PruneOptions, type PruneResult } from './fetch/maintain.ts';

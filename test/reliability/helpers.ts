@@ -96,6 +96,33 @@ export async function cacheProblems(root: string): Promise<string[]> {
   return problems;
 }
 
+/**
+ * Entries that point at nothing: a digest link (digests/<algo>/<hex>) that is not the same file as a blob, a
+ * record (index/...) naming a blob that is not there. A normal run leaves none; `lock2nix cache prune` must not.
+ */
+export async function danglingEntries(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const names = new Set<string>();
+  const inodes = new Set<number>();
+  for (const f of await walk(join(root, 'blobs', 'sha256'))) {
+    names.add(f.split('/').pop()!);
+    inodes.add((await stat(f)).ino);
+  }
+  for (const f of await walk(join(root, 'digests'))) if (!inodes.has((await stat(f)).ino)) out.push(`digest link ${f} is no blob's file`);
+  for (const f of await walk(join(root, 'index'))) {
+    const text = await readFile(f, 'utf8');
+    const kind = f.slice(join(root, 'index').length + 1).split('/')[0];
+    let sha256 = '';
+    try {
+      sha256 = kind === 'url' ? (JSON.parse(text) as { sha256: string }).sha256 : text.trim();
+    } catch {
+      // cacheProblems reports it
+    }
+    if (!names.has(sha256)) out.push(`record ${f} names a missing blob ${sha256}`);
+  }
+  return out;
+}
+
 /** Output files left half-written: temporaries of writeFilesAtomic, or anything else not in `expected`. */
 export async function strayOutput(outDir: string, expected: string[]): Promise<string[]> {
   const files = (await walk(outDir)).map((f) => f.slice(outDir.length + 1)).sort();

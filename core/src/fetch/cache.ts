@@ -27,10 +27,12 @@
 // Entries are re-verified on read. Folders are created once per process (remembered in memory); small
 // reads and writes (a missing entry, a chunk into the page cache, a record) are synchronous calls, which cost
 // less than a trip through libuv's threadpool; renames and links, dearer, go through it.
-// Because digest entries are links of blobs, removing blobs/ alone frees no space: remove the whole folder.
+// Because digest entries are links of blobs, removing blobs/ alone frees no space: `lock2nix cache prune|clean`
+// (maintain.ts) remove a blob with all its names. A hit moves the entry's atime forward when it is older than
+// USE_MARK_MS (markUsed), so prune sees the last use whatever the mount's atime policy (relatime, noatime).
 
 import { createHash, hash, randomBytes, type Hash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HashAlgo } from '../model.ts';
@@ -76,6 +78,8 @@ export class MultiHasher {
 }
 
 const READ_CHUNK = 256 * 1024;
+/** How stale a hit's atime may be before markUsed moves it forward (one utimes per entry per interval). */
+export const USE_MARK_MS = 10 * 60 * 1000;
 
 /** Feed the first `end` bytes of a file (all of it by default) into `h`, read through one reused buffer. */
 export async function feedFile(path: string, h: MultiHasher, end = Infinity): Promise<void> {
@@ -487,7 +491,23 @@ export class DownloadCache {
       await this.evict(path);
       return undefined;
     }
+    this.markUsed(path);
     return { path, size: info.size, digests: blobDigests(path, info.digests) };
+  }
+
+  /**
+   * Note a hit on the file at `path` (a blob, a tree's meta.json): its atime becomes now when it is more than
+   * USE_MARK_MS old (mtime kept), so the atime is its last use to within that interval on any mount. Best effort.
+   */
+  markUsed(path: string, atimeMs?: number): void {
+    try {
+      const now = Date.now();
+      let st: { atimeMs: number; mtime: Date } | undefined;
+      if (atimeMs === undefined || now - atimeMs > USE_MARK_MS) st = statSync(path);
+      if (st && now - st.atimeMs > USE_MARK_MS) utimesSync(path, now / 1000, st.mtime);
+    } catch {
+      // a read-only cache, a file just removed: the hit stands
+    }
   }
 
   /** Remove an entry atomically: rename it into tmp/ first, so no reader sees half of it. */
@@ -548,10 +568,11 @@ export class DownloadCache {
     }
     let info: { size: number; digests: SomeDigests };
     let ino: number;
+    let atimeMs: number;
     try {
       const h = new MultiHasher(want);
       await feedHandle(fh, h);
-      ino = (await fh.stat()).ino;
+      ({ ino, atimeMs } = await fh.stat());
       info = { size: h.size, digests: h.digests() };
     } finally {
       await fh.close();
@@ -579,7 +600,10 @@ export class DownloadCache {
         }
       }
     }
-    if (blobIno === ino) return { path, size: info.size, digests: blobDigests(path, info.digests) };
+    if (blobIno === ino) {
+      this.markUsed(path, atimeMs);
+      return { path, size: info.size, digests: blobDigests(path, info.digests) };
+    }
     const b = await this.readBlob(info.digests.sha256, want);
     return b && b.digests[algo] === hex ? b : undefined;
   }

@@ -33,6 +33,7 @@ export async function readTree(cache: DownloadCache, kind: string, key: string):
     await cache.evict(dir);
     return undefined;
   }
+  cache.markUsed(join(dir, 'meta.json'));
   return { dir: tree, narHash: meta.narHash };
 }
 
