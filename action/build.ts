@@ -100,15 +100,17 @@ export async function buildAction(outDir: string, opts: { rev?: string } = {}): 
     },
   });
   await mkdir(join(outDir, 'templates'), { recursive: true });
+  // what lock2nix copies into an output folder: the builders and the scripts they run, not type declarations
+  const shipped = (p: string) => !p.includes('node_modules') && !p.endsWith('.d.mts');
   if (opts.rev) {
-    const names = (await run('git', ['ls-tree', '-r', '--name-only', opts.rev, 'templates/lib/'], { cwd: ROOT })).stdout.split('\n').filter(Boolean);
+    const names = (await run('git', ['ls-tree', '-r', '--name-only', opts.rev, 'templates/lib/'], { cwd: ROOT })).stdout.split('\n').filter(Boolean).filter(shipped);
     for (const n of names) {
       const dest = join(outDir, 'templates', n.slice('templates/'.length));
       await mkdir(dirname(dest), { recursive: true });
       await writeFile(dest, await source(join(ROOT, n), opts.rev));
     }
   } else {
-    await cp(join(ROOT, 'templates/lib'), join(outDir, 'templates/lib'), { recursive: true, filter: (p) => !p.includes('node_modules') });
+    await cp(join(ROOT, 'templates/lib'), join(outDir, 'templates/lib'), { recursive: true, filter: shipped });
   }
   await writeFile(join(outDir, 'templates/package.json'), `${JSON.stringify({ name: '@lock2nix/templates', private: true }, null, 2)}\n`);
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
