@@ -195,7 +195,7 @@ export class DownloadCache {
   }
 
   /** The blob's path in either layout, when it exists (a synchronous check: a miss costs no threadpool trip). */
-  private existingBlob(sha256: string): string | undefined {
+  existingBlob(sha256: string): string | undefined {
     const path = this.blobPath(sha256);
     if (existsSync(path)) return path;
     const old = this.shardedBlobPath(sha256);

@@ -137,26 +137,13 @@ async function scan(root: string): Promise<Scan> {
     }
   }
   const orphans = new Set<string>();
-  // records naming a sha256: index/url/ab/<h> (JSON), index/sha1|sha512/ab/<hex> (the sha256 as text)
-  for (const kind of await names(join(root, 'index'))) {
-    for (const shard of await names(join(root, 'index', kind))) {
-      for (const n of await names(join(root, 'index', kind, shard))) {
-        const rel = `index/${kind}/${shard}/${n}`;
-        const st = await lst(join(root, rel));
-        if (!st?.isFile()) continue;
-        let sha: string | undefined;
-        try {
-          const text = await readFile(join(root, rel), 'utf8');
-          sha = kind === 'url' ? (JSON.parse(text) as { sha256?: unknown }).sha256 as string : text.trim();
-        } catch {
-          sha = undefined;
-        }
-        const e = typeof sha === 'string' ? bySha.get(sha) : undefined;
-        // a record naming no blob is a plain miss for a reader; prune removes it with the first removal
-        if (e) e.names.unshift(rel);
-        else orphans.add(rel);
-      }
-    }
+  for await (const rel of records(root)) {
+    if (!(await lst(join(root, rel)))?.isFile()) continue;
+    const sha = await recordTarget(root, rel);
+    const e = sha !== undefined ? bySha.get(sha) : undefined;
+    // a record naming no blob is a plain miss for a reader; prune removes it with the first removal
+    if (e) e.names.unshift(rel);
+    else orphans.add(rel);
   }
   const entries = [...byInode.values()];
   for (const e of entries) {
@@ -268,6 +255,15 @@ async function removeEntry(cache: DownloadCache, e: CacheEntry): Promise<void> {
   for (const n of e.names) await removeName(cache, n, n.startsWith('index/') || e.kind === 'tree' ? undefined : ino);
 }
 
+/** Every record naming a sha256: index/url/ab/<h> (JSON), index/sha1|sha512/ab/<hex> (the sha256 as text). */
+async function* records(root: string): AsyncGenerator<string> {
+  for (const kind of await names(join(root, 'index'))) {
+    for (const shard of await names(join(root, 'index', kind))) {
+      for (const n of await names(join(root, 'index', kind, shard))) yield `index/${kind}/${shard}/${n}`;
+    }
+  }
+}
+
 /** The sha256 a record (index/...) names, if it parses. */
 async function recordTarget(root: string, rel: string): Promise<string | undefined> {
   try {
@@ -279,15 +275,11 @@ async function recordTarget(root: string, rel: string): Promise<string | undefin
   }
 }
 
-async function blobExists(root: string, sha: string): Promise<boolean> {
-  return HEX64.test(sha) && Boolean((await lst(join(root, 'blobs', 'sha256', sha))) ?? (await lst(join(root, 'blobs', 'sha256', sha.slice(0, 2), sha))));
-}
-
 /** Remove the record `rel` when it (still) names no present blob (a record written since the scan may). */
 async function removeRecordWithoutBlob(cache: DownloadCache, rel: string, only?: Set<string>): Promise<void> {
   const sha = await recordTarget(cache.root, rel);
   if (sha !== undefined && only !== undefined && !only.has(sha)) return;
-  if (sha !== undefined && (await blobExists(cache.root, sha))) return;
+  if (sha !== undefined && HEX64.test(sha) && cache.existingBlob(sha) !== undefined) return;
   await removeName(cache, rel, undefined);
 }
 
@@ -296,15 +288,9 @@ async function removeRecordWithoutBlob(cache: DownloadCache, rel: string, only?:
  * run after the scan, for a blob it had stored before. Removed, so that no record is left without its blob.
  */
 async function removeLateRecords(cache: DownloadCache, gone: Set<string>): Promise<void> {
-  const root = cache.root;
-  for (const kind of await names(join(root, 'index'))) {
-    for (const shard of await names(join(root, 'index', kind))) {
-      for (const n of await names(join(root, 'index', kind, shard))) {
-        const rel = `index/${kind}/${shard}/${n}`;
-        const sha = await recordTarget(root, rel);
-        if (sha !== undefined && gone.has(sha)) await removeRecordWithoutBlob(cache, rel, gone);
-      }
-    }
+  for await (const rel of records(cache.root)) {
+    const sha = await recordTarget(cache.root, rel);
+    if (sha !== undefined && gone.has(sha)) await removeRecordWithoutBlob(cache, rel, gone);
   }
 }
 
