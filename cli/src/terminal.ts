@@ -1,7 +1,7 @@
 // How events reach a person: a progress bar on a terminal, plain lines otherwise, nothing with --quiet.
 // Errors are not events: main.ts prints them whatever the mode.
 
-import type { Reporter, ReportEvent } from '@lock2nix/core';
+import { formatBytes, type Reporter, type ReportEvent } from '@lock2nix/core';
 import type { Io } from './main.ts';
 
 export interface TerminalReporter extends Reporter {
@@ -19,18 +19,6 @@ export interface ReporterOptions {
   redrawMs?: number;
   /** clock, for tests */
   now?: () => number;
-}
-
-function human(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 export function makeReporter(opts: ReporterOptions): TerminalReporter {
@@ -65,7 +53,7 @@ export function makeReporter(opts: ReporterOptions): TerminalReporter {
     lastDraw = t;
     const width = Math.min(30, Math.max(10, columns - 60));
     const filled = Math.round((done / total) * width);
-    const extra = [active ? `${active} downloading` : '', bytes ? human(bytes) : '', retries ? `${retries} retried` : '', failed ? `${failed} failed` : ''].filter(Boolean).join(', ');
+    const extra = [active ? `${active} downloading` : '', bytes ? formatBytes(bytes) : '', retries ? `${retries} retried` : '', failed ? `${failed} failed` : ''].filter(Boolean).join(', ');
     let s = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${extra ? ` (${extra})` : ''} ${label}`;
     if (s.length > columns - 1) s = `${s.slice(0, columns - 2)}…`;
     io.err(`\r\x1b[2K${s}`);
@@ -109,7 +97,7 @@ export function makeReporter(opts: ReporterOptions): TerminalReporter {
             active = Math.max(0, active - 1);
             bytes += e.bytes;
           }
-          if (verbose) line(`${e.cached ? 'cached ' : 'fetched'} ${e.url} (${human(e.bytes)})`);
+          if (verbose) line(`${e.cached ? 'cached ' : 'fetched'} ${e.url} (${formatBytes(e.bytes)})`);
           else draw();
           break;
         case 'progress':
