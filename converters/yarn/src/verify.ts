@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { HashMismatchError, isFetchedTree, label, Lock2nixError, type Artifact, type FetchedFile, type VerifiedTree } from '@lock2nix/core';
-import { checkoutToZip, PackRefused, tgzToZip } from '@lock2nix/templates/lib/yarn-berry-zip.mjs';
+import { checkoutToZip, PackRefused, tgzToZip, type ZipSpec } from '@lock2nix/templates/lib/yarn-berry-zip.mjs';
 import { installedLibzipSync, libzipFor } from './libzip.ts';
 
 interface ZipMeta {
@@ -14,15 +14,25 @@ interface ZipMeta {
   cacheKey: string;
 }
 
+/**
+ * What the builder's zip code is called with for this zip: its spec and, for deflated zips, the libzip build
+ * of the cache key. Undefined when no libzip build is known for a deflated zip's cache key (then nothing to check).
+ */
+function zipArgs(zip: ZipMeta): [spec: ZipSpec, libzipSync: string | undefined] | undefined {
+  const spec: ZipSpec = { prefix: zip.prefix, level: zip.level, cacheKey: zip.cacheKey };
+  if (zip.level === 0) return [spec, undefined];
+  const build = libzipFor(zip.cacheKey);
+  return build ? [spec, installedLibzipSync(build)] : undefined;
+}
+
 export async function verifyBerryZip(a: Artifact, file: FetchedFile | VerifiedTree): Promise<void> {
   if (isFetchedTree(file)) return verifyPackedTree(a, file);
   const stated = a.hashes.find((h) => h.meaning === 'ecosystem' && h.field === 'checksum');
   const zip = (a.meta as { zip?: ZipMeta } | undefined)?.zip;
   if (!stated || !zip) return;
-  const tgz = await readFile(file.path);
-  const build = libzipFor(zip.cacheKey);
-  if (zip.level !== 0 && !build) return;
-  const bytes = tgzToZip(tgz, { prefix: zip.prefix, level: zip.level, cacheKey: zip.cacheKey }, zip.level === 0 ? undefined : installedLibzipSync(build!));
+  const args = zipArgs(zip);
+  if (!args) return;
+  const bytes = tgzToZip(await readFile(file.path), ...args);
   const actual = createHash('sha512').update(bytes).digest('hex');
   if (actual !== stated.hex) {
     throw new HashMismatchError(label(a), file.url, stated.hex, actual, 'Berry cache zip checksum');
@@ -40,12 +50,12 @@ async function verifyPackedTree(a: Artifact, tree: VerifiedTree): Promise<void> 
   const zip = (a.meta as { zip?: ZipMeta & { from?: string } } | undefined)?.zip;
   const stated = a.hashes.find((h) => h.meaning === 'ecosystem' && h.field === 'checksum');
   if (zip?.from !== 'checkout') return;
-  const build = libzipFor(zip.cacheKey);
-  if (zip.level !== 0 && !build) return;
+  const args = zipArgs(zip);
+  if (!args) return;
   const where = a.fetch.type === 'git' ? `${tree.url}#${a.fetch.rev}` : tree.url;
   let bytes: Buffer;
   try {
-    bytes = checkoutToZip(tree.dir, { prefix: zip.prefix, level: zip.level, cacheKey: zip.cacheKey }, zip.level === 0 ? undefined : installedLibzipSync(build!));
+    bytes = checkoutToZip(tree.dir, ...args);
   } catch (e) {
     if (!(e instanceof PackRefused)) throw e;
     throw new Lock2nixError(`${label(a)} (${a.fetch.type === 'git' ? `git ${tree.url} at ${a.fetch.rev}` : tree.url}): Yarn packs git dependencies itself (yarn pack in the source tree); lock2nix reproduces that for plain packages only, and refuses this one: ${e.message}`);
