@@ -6,8 +6,6 @@ export const NPM_REGISTRY = 'https://registry.npmjs.org';
 export const YARN_REGISTRY = 'https://registry.yarnpkg.com';
 /** Hosts that serve the same bytes as the npm registry. */
 export const NPM_REGISTRY_HOSTS: readonly string[] = ['registry.npmjs.org', 'registry.yarnpkg.com'];
-/** GitHub's tarball host, where Yarn 1 resolves `owner/repo#ref` shorthands. */
-export const GITHUB_CODELOAD = 'https://codeload.github.com';
 /**
  * GitHub, where Yarn (Berry) downloads a GitHub git dependency from: `<GITHUB>/<owner>/<repo>/archive/<commit>.tar.gz`
  * (GitHub's source archive; overridden with LOCK2NIX_YARN_GITHUB_URL).
