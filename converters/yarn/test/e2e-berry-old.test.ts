@@ -11,7 +11,7 @@ import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { git, nixBuildExpr, startGitServer, startServer, testWithTools, type FixtureServer, type GitServer } from '@lock2nix/fixtures';
 import { addNpmRegistry, makeTar, makeTgz, type NpmPackageSpec, type NpmRegistry } from '../../../fixtures/src/registries/npm.ts';
 import { checkoutToZip, tgzToZip } from '@lock2nix/templates/lib/yarn-berry-zip.mjs';
