@@ -102,36 +102,46 @@ try {
   const curls: number[] = [];
   let warmCache = '';
   const hasCurl = has('curl') && has('sha256sum');
-  for (let round = 0; round < (want('2') || want('3') ? ROUNDS : 0); round++) {
+  // Nothing written by a round is deleted before (2) and (3) are done: on an ext4 without a journal (this
+  // machine's), creating a file skips every inode deleted in the last minutes, so one round's deletions made the
+  // next round's 1,000 creations several times dearer, for curl and lock2nix alike (curl alone then took 0.3 s
+  // to 1.1 s). The two sides also take turns at going first.
+  const leftovers: string[] = [];
+  const lock2nixRound = async (round: number) => {
     log(`(2) round ${round + 1}/${ROUNDS}: lock2nix`);
     const cacheDir = join(lockDir, `cache-${round}`);
+    leftovers.push(cacheDir);
     const r = await runTask({ kind: 'convert', converter: convName, file: lockFile, offline: false, cacheDir, concurrency: CONCURRENCY });
     raw[`prefetch-ours-${round}`] = r;
     if (r.result.ok && r.result.pinned === arts.length) {
       ours.push(r.wallMs);
       oursIn.push(r.result.ms);
-      if (warmCache) await rm(warmCache, { recursive: true, force: true });
       warmCache = cacheDir;
     } else {
       notes.push(`(2) lock2nix round ${round + 1} failed: ${r.result.error ?? `${r.result.pinned} of ${arts.length} pinned`}`);
-      await rm(cacheDir, { recursive: true, force: true });
     }
-    if (hasCurl && want('2')) {
-      log(`(2) round ${round + 1}/${ROUNDS}: curl --parallel + sha256sum`);
-      const out = join(lockDir, `curl-${round}`);
-      await mkdir(out, { recursive: true });
-      const cfg = join(lockDir, `curl-${round}.cfg`);
-      await writeFile(cfg, arts.map((a, i) => `url = "${a.url}"\noutput = "${join(out, String(i))}"\n`).join(''));
-      const t0 = performance.now();
-      const c = await runCommand('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '-sSf', '-K', cfg], { keepStdout: false });
-      const files = arts.map((_, i) => join(out, String(i)));
-      const s = await runCommand('sha256sum', files);
-      const ms = performance.now() - t0;
-      const sums = s.result.stdout.trim().split('\n').map((l) => l.split(' ')[0]);
-      if (c.result.status === 0 && sums.every((h, i) => h === arts[i]!.sha256)) curls.push(ms);
-      else notes.push(`(2) curl round ${round + 1} failed (status ${c.result.status})`);
-      await rm(out, { recursive: true, force: true });
-    }
+  };
+  const curlRound = async (round: number) => {
+    log(`(2) round ${round + 1}/${ROUNDS}: curl --parallel + sha256sum`);
+    const out = join(lockDir, `curl-${round}`);
+    leftovers.push(out);
+    await mkdir(out, { recursive: true });
+    const cfg = join(lockDir, `curl-${round}.cfg`);
+    await writeFile(cfg, arts.map((a, i) => `url = "${a.url}"\noutput = "${join(out, String(i))}"\n`).join(''));
+    const t0 = performance.now();
+    const c = await runCommand('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '-sSf', '-K', cfg], { keepStdout: false });
+    const files = arts.map((_, i) => join(out, String(i)));
+    const s = await runCommand('sha256sum', files);
+    const ms = performance.now() - t0;
+    const sums = s.result.stdout.trim().split('\n').map((l) => l.split(' ')[0]);
+    if (c.result.status === 0 && sums.every((h, i) => h === arts[i]!.sha256)) curls.push(ms);
+    else notes.push(`(2) curl round ${round + 1} failed (status ${c.result.status})`);
+  };
+  for (let round = 0; round < (want('2') || want('3') ? ROUNDS : 0); round++) {
+    const withCurl = hasCurl && want('2');
+    if (withCurl && round % 2 === 1) await curlRound(round);
+    await lock2nixRound(round);
+    if (withCurl && round % 2 === 0) await curlRound(round);
   }
   let npuPer = NaN;
   if (want('2') && has('nix-prefetch-url')) {
@@ -187,7 +197,7 @@ try {
   } else {
     rows.push({ item: '3', what: '(3) incremental update', ours: 'not measured: (2) never filled a cache', baseline: '', ratio: '', target: '< 2 s', met: undefined });
   }
-  if (warmCache) await rm(warmCache, { recursive: true, force: true });
+  for (const dir of leftovers) await rm(dir, { recursive: true, force: true });
 
   // (4) peak memory while prefetching one large artifact generated on the fly by the server
   if (!opt['skip-big'] && want('4')) {
@@ -255,11 +265,12 @@ try {
       const h = t[hand]!.length ? median(t[hand]!) : NaN;
       const byInsns = insns[ours5] !== undefined && insns[hand] !== undefined ? insns[ours5]! / insns[hand]! : undefined;
       const ir = byInsns !== undefined ? `; instructions ${fmtX(byInsns)}` : '';
-      // decided on instructions where counted (the same every run), else on the median time
-      const decisive = byInsns ?? g / h;
+      // decided on instructions where counted: they repeat to within a few hundred of 300 million from one run
+      // to the next, so no allowance is made for noise. Without valgrind, on the median time, with 10% for noise.
+      const met = byInsns !== undefined ? byInsns <= 1 : Number.isFinite(g / h) ? g / h <= 1.1 : undefined;
       rows.push({
         item: ours5 === 'data-map' ? '5a' : '5b', what, ours: `${fmtMs(g)}${mi(ours5)}`, baseline: `${fmtMs(h)}${mi(hand)}`, ratio: `${fmtX(g / h)} of hand-written${ir}`,
-        target: '≤ hand-written (+10% noise)', met: Number.isFinite(decisive) ? decisive <= 1.1 : undefined,
+        target: byInsns !== undefined ? '≤ hand-written, in instructions' : '≤ hand-written (+10% noise), in time', met,
       });
     };
     const same = outs['data-map'] !== undefined && outs['data-map'] === outs['hand-list'];
@@ -281,10 +292,11 @@ const summary = `targets: ${met} met, ${missed} missed, ${open} not measured`;
 const extra = [
   'Notes: (1) end to end = spawn of a fresh Node process to its exit; in-process = parse → resolve → pin → render;',
   'peak = that process\'s own high-water mark of resident memory (VmHWM). (2) lock2nix runs in its own process against a loopback server in another;',
-  `nix-prefetch-url is timed on ${NPU_SAMPLE} of the URLs and extrapolated to all of them; curl uses --parallel-max ${CONCURRENCY}.`,
+  `nix-prefetch-url is timed on ${NPU_SAMPLE} of the URLs and extrapolated to all of them; curl uses --parallel-max ${CONCURRENCY}. The rounds of (2)`,
+  'take turns at going first, and what they write is deleted only after (3) (file creation right after mass deletion is dearer).',
   '(2), (3) and (5) use the yarn converter on a classic yarn.lock whose entries resolve to the loopback server (sha512',
   'integrity checked); (5) instantiates with the test package set (templates/test-support/pkgs.nix); its instruction counts',
-  '(callgrind, one run each) do not depend on the load and decide its target (times: median of 15 rounds). Medians of alternating',
+  '(callgrind, one run each) repeat from run to run and decide its target, with no allowance (times: median of 15 rounds). Medians of alternating',
   'rounds; the machine is shared with other jobs, so absolute times vary with the load shown below.',
   ...notes,
 ];
