@@ -14,3 +14,13 @@ export function setUpRuntime() {
   // Cache Node's compiled code (including the type-stripped sources) between runs: faster start, less memory.
   module.enableCompileCache?.();
 }
+
+/**
+ * From the first download on, let the young generation grow again (V8's default factor): each download's short-lived
+ * objects then die young instead of being copied from scavenge to scavenge every few hundred KB. On 1,000
+ * downloads the main thread spent 70-90 ms in GC instead of 100-140 ms, for 3-9 MB more peak memory. Conversions
+ * that download nothing (the large offline ones) keep the small young generation.
+ */
+export function growYoungGeneration() {
+  v8.setFlagsFromString('--semi-space-growth-factor=2');
+}

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { createPrefetcher, UsageError, type HttpPrefetcher } from '@lock2nix/core';
 import type { Io } from './main.ts';
+import { growYoungGeneration } from '../bin/runtime.js';
 import { makeReporter, type TerminalReporter } from './terminal.ts';
 
 export interface FetchFlags {
@@ -30,6 +31,7 @@ export function fetchSetup(o: FetchFlags, io: Io): { reporter: TerminalReporter;
     ...(o['cache-dir'] ? { cacheDir: resolve(io.cwd, o['cache-dir']) } : {}),
     offline,
     reporter,
+    onFirstRequest: growYoungGeneration,
   });
   return { reporter, prefetcher, offline };
 }

@@ -179,6 +179,7 @@ export class HttpPrefetcher implements Prefetcher {
 
   private get agent(): Dispatcher {
     if (this.dispatcher === undefined) {
+      this.opts.onFirstRequest?.();
       // like curl (and so fetchurl), honour http_proxy/https_proxy/no_proxy when set
       const env = process.env;
       this.dispatcher = env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY ? new (loadEnvHttpProxyAgent())(this.agentOpts) : new (loadAgent())(this.agentOpts);

@@ -102,4 +102,6 @@ export interface PrefetcherOptions {
   offline?: boolean;
   reporter?: Reporter;
   signal?: AbortSignal;
+  /** called once, just before the first network request (the command line lets V8's young generation grow then) */
+  onFirstRequest?: () => void;
 }
