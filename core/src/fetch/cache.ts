@@ -34,8 +34,8 @@
 // USE_MARK_MS (markUsed), so prune sees the last use whatever the mount's atime policy (relatime, noatime).
 
 import { createHash, hash, randomBytes, type Hash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, linkSync, openSync, read, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HashAlgo } from '../model.ts';
 
@@ -83,24 +83,39 @@ const READ_CHUNK = 256 * 1024;
 /** How stale a hit's atime may be before markUsed moves it forward (one utimes per entry per interval). */
 export const USE_MARK_MS = 10 * 60 * 1000;
 
-/** Feed the first `end` bytes of a file (all of it by default) into `h`, read through one reused buffer. */
-export async function feedFile(path: string, h: MultiHasher, end = Infinity): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await feedHandle(fh, h, end);
-  } finally {
-    await fh.close();
+/**
+ * Files up to this size are hashed with synchronous reads: from the page cache, that costs less than the trips
+ * through libuv's threadpool of an asynchronous open, read, stat and close (a run over 1,000 cached files took
+ * about a quarter less CPU and wall time). Larger ones are read through the threadpool, so that downloads keep
+ * being served meanwhile.
+ */
+const SYNC_READ_MAX = 1024 * 1024;
+
+const readAsync = (fd: number, buf: Buffer, len: number, pos: number) =>
+  new Promise<number>((ok, ko) => read(fd, buf, 0, len, pos, (e, n) => (e ? ko(e) : ok(n))));
+
+/** Feed the first `end` bytes (all by default) of the open file `fd`, `size` bytes long, into `h`. */
+async function feedFd(fd: number, size: number, h: MultiHasher, end = Infinity): Promise<void> {
+  const wanted = Math.min(size, end);
+  // one buffer per file, no larger than the file (most are far smaller than a chunk)
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(READ_CHUNK, wanted)));
+  const sync = wanted <= SYNC_READ_MAX;
+  for (let pos = 0; pos < end; ) {
+    const len = Math.min(buf.length, end - pos);
+    const n = sync ? readSync(fd, buf, 0, len, pos) : await readAsync(fd, buf, len, pos);
+    if (n === 0) break;
+    h.update(buf.subarray(0, n));
+    pos += n;
   }
 }
 
-async function feedHandle(fh: FileHandle, h: MultiHasher, end = Infinity): Promise<void> {
-  const buf = Buffer.allocUnsafe(READ_CHUNK);
-  let pos = 0;
-  while (pos < end) {
-    const { bytesRead } = await fh.read(buf, 0, Math.min(READ_CHUNK, end - pos), pos);
-    if (bytesRead === 0) break;
-    h.update(buf.subarray(0, bytesRead));
-    pos += bytesRead;
+/** Feed the first `end` bytes of a file (all of it by default) into `h`. */
+export async function feedFile(path: string, h: MultiHasher, end = Infinity): Promise<void> {
+  const fd = openSync(path, 'r');
+  try {
+    await feedFd(fd, fstatSync(fd).size, h, end);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -562,9 +577,9 @@ export class DownloadCache {
   private async readDigestEntry(algo: HashAlgo, hex: string, want: HashAlgo[]): Promise<BlobInfo | undefined> {
     const entry = this.digestEntry(algo, hex);
     if (!existsSync(entry)) return undefined; // the usual miss, without a trip through the threadpool
-    let fh: FileHandle;
+    let fd: number;
     try {
-      fh = await open(entry, 'r');
+      fd = openSync(entry, 'r');
     } catch {
       return undefined;
     }
@@ -573,11 +588,12 @@ export class DownloadCache {
     let atimeMs: number;
     try {
       const h = new MultiHasher(want);
-      await feedHandle(fh, h);
-      ({ ino, atimeMs } = await fh.stat());
+      let size: number;
+      ({ ino, atimeMs, size } = fstatSync(fd));
+      await feedFd(fd, size, h);
       info = { size: h.size, digests: h.digests() };
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     if (info.digests[algo] !== hex) {
       rmSync(entry, { force: true });
