@@ -68,9 +68,11 @@ export interface LockModel {
 export interface Conversion extends Omit<LockModel, 'artifacts'> {
   /** every artifact with its pin (`pin` is absent for entries that could not be pinned offline) */
   artifacts: PinnedArtifact[];
-  /** entries left unpinned (offline without a usable lockfile hash); in `nix` they evaluate to a throw */
+  /** entries left unpinned (offline without a usable lockfile hash); in `data` they carry `unpinned`, the message a core builder throws when they are used */
   unpinned: PinnedArtifact[];
-  /** the generated data file (what `lock2nix` writes as lock2nix/<ecosystem>.nix) */
+  /** the generated data file, JSON (what `lock2nix` writes as lock2nix/<ecosystem>.json) */
+  data: string;
+  /** @deprecated the same text as `data` (before format 3 the data file was a Nix expression) */
   nix: string;
 }
 
@@ -169,7 +171,7 @@ export async function convert(input: LockfileInput, options: FetchOptions = {}):
     const r = await convertText(conv, file, text, ctx);
     return {
       ecosystem: conv.ecosystem, file, format: r.lock.format, artifacts: r.artifacts, unpinned: r.unpinned,
-      ...(r.meta !== undefined ? { meta: r.meta } : {}), warnings: r.warnings, nix: r.text,
+      ...(r.meta !== undefined ? { meta: r.meta } : {}), warnings: r.warnings, data: r.text, nix: r.text,
     };
   });
 }
