@@ -1,5 +1,5 @@
 // The documented library API (README, "Library"): read a lockfile into the lock model, convert it to the
-// generated Nix data, prefetch a URL, list the ecosystems. Nothing here prints or exits; failures are the typed
+// generated data file (JSON), prefetch a URL, list the ecosystems. Nothing here prints or exits; failures are the typed
 // errors of @lock2nix/core (LockfileError, HashMismatchError, FetchError, UsageError, all Lock2nixError), and an
 // aborted call rejects with the signal's reason.
 
@@ -164,7 +164,7 @@ export async function readLock(input: LockfileInput, options: FetchOptions = {})
   });
 }
 
-/** Convert a lockfile: pin every artifact (downloading and verifying unless `offline`) and print the Nix data. */
+/** Convert a lockfile: pin every artifact (downloading and verifying unless `offline`) and print the data file (JSON). */
 export async function convert(input: LockfileInput, options: FetchOptions = {}): Promise<Conversion> {
   const { file, text, conv, projectDir } = await load(input);
   return withContext(options, projectDir, async (ctx) => {
