@@ -10,10 +10,22 @@ import { Lock2nixError } from './errors.ts';
 import { NixExpr, type NixData } from './model.ts';
 import { checkEncodable, isAttrs, mapNames, Out, sortNames, type Attrs } from './printing.ts';
 
+/** What JSON.stringify escapes in a string (`"`, backslash, control characters; lone surrogates are refused). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
 /** A JSON string literal for `s`, refusing what Nix cannot read back as the same string. */
 export function jsonString(s: string): string {
   checkEncodable(s);
   return JSON.stringify(s);
+}
+
+/** `jsonString(s)` added to `out`: a string with nothing to escape goes in as it is, between quote pieces. */
+function addString(s: string, out: Out): void {
+  checkEncodable(s);
+  if (NEEDS_ESCAPE.test(s)) return out.add(JSON.stringify(s));
+  out.add('"');
+  out.add(s);
+  out.add('"');
 }
 
 function addValue(value: NixData, depth: number, out: Out): void {
@@ -28,7 +40,7 @@ function addMapped(value: NixData, depth: number, out: Out): void {
   if (value instanceof NixExpr) throw new Lock2nixError(`a Nix expression cannot be written as JSON: ${value.code.slice(0, 80)}`);
   if (value === null) return out.add('null');
   switch (typeof value) {
-    case 'string': return out.add(jsonString(out.map ? out.map(value) : value));
+    case 'string': return addString(out.map ? out.map(value) : value, out);
     case 'boolean': return out.add(value ? 'true' : 'false');
     case 'number':
       if (!Number.isSafeInteger(value)) throw new Lock2nixError(`cannot write ${value} as an integer`);
@@ -63,7 +75,7 @@ function addObject(o: Attrs, keys: string[], depth: number, out: Out, ordered = 
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
     out.add(inner);
-    out.add(jsonString(k));
+    addString(k, out);
     out.add(': ');
     addValue(o[k]!, depth + 1, out);
     out.add(i + 1 < n ? ',\n' : '\n');
