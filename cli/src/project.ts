@@ -300,7 +300,7 @@ export async function runProject(opts: ProjectOptions): Promise<ProjectRun> {
     const path = join(opts.outDir, `${o.name}.${o.kind}`);
     if (o.kind === 'json') outputs.set(o.name, o.ecosystem);
     else if (written.has(o.name)) removed.push(path);
-    else warnings.push({ output: o.name, message: `${path} is a data file of an earlier lock2nix (a Nix expression, format 2 or older), which the core builders no longer read: left out of default.nix; run \`${pinCommandFor(o.ecosystem)}\` to regenerate it as ${o.name}.json` });
+    else warnings.push({ output: o.name, message: `${path} is a data file of an earlier lock2nix (a Nix expression, format 2 or older), which the core builders no longer read: left out of default.nix; run \`${pinCommand(o.ecosystem as Ecosystem)}\` to regenerate it as ${o.name}.json` });
   }
   for (const r of results) outputs.set(r.name, r.converter.ecosystem);
   const files = await builderFiles(opts.outDir, new Set(outputs.values()));
@@ -315,11 +315,6 @@ export async function runProject(opts: ProjectOptions): Promise<ProjectRun> {
   if (opts.check) await checkFiles(files, removed);
   else await writeFilesAtomic(files, removed);
   return { results, outDir: opts.outDir, files, removed, warnings };
-}
-
-/** The command that regenerates an ecosystem's data files. */
-function pinCommandFor(eco: string): string {
-  return pinCommand(eco as Ecosystem);
 }
 
 export { nixString };
