@@ -15,7 +15,7 @@ drv=$(NIX_CONFIG='substituters =' nix-instantiate -E "
   in (import $OUT/default.nix { inherit (pkgs) callPackage; }).cargo")
 echo
 echo "Nix output for examples/hello-rust is in: $OUT"
-echo "  $OUT/cargo.nix      pinned crates (data)"
+echo "  $OUT/cargo.json     pinned crates (data)"
 echo "  $OUT/lib/cargo.nix  the core builder (vendor directory)"
 echo "  $OUT/default.nix    { callPackage }: { cargo = <vendor directory>; }"
 echo "nix-instantiate accepted it: $drv"

@@ -49,11 +49,11 @@ describe('the GitHub Action (pull-request mode)', () => {
     const pr = open[0]!;
     expect(r.outputs['pull-request-number']).toBe(String(pr.number));
     expect(r.outputs['pull-request-url']).toBe(`https://github.invalid/octo/demo/pull/${pr.number}`);
-    expect(r.outputs['changed-files']).toBe('lock2nix/cargo.nix');
+    expect(r.outputs['changed-files']).toBe('lock2nix/cargo.json');
     const head = await s.remoteRef(BRANCH);
     expect(r.outputs['pull-request-head-sha']).toBe(head);
     expect(await git(s.work, 'rev-parse', `${head}^`)).toBe(await s.remoteRef('main'));
-    expect(await git(s.work, 'diff', '--name-only', `${head}^`, head!)).toBe('lock2nix/cargo.nix');
+    expect(await git(s.work, 'diff', '--name-only', `${head}^`, head!)).toBe('lock2nix/cargo.json');
     const rows = pr.body!.split('\n').filter((l) => /^\| (cargo|yarn) \|/.test(l));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(/^\| cargo \| upgraded \| libc \| 0\.2\.182 \| 0\.2\.186 \|/);
@@ -81,7 +81,7 @@ describe('the GitHub Action (pull-request mode)', () => {
     const pr = s.gh.pulls.find((p) => p.state === 'open')!;
     expect(r.outputs['pull-request-number']).toBe(String(pr.number));
     expect(pr.body).toMatch(/\| yarn \| removed \| @jridgewell\/sourcemap-codec \| 1\.4\.15 \| — \|/);
-    expect(r.outputs['changed-files']!.split('\n')).toEqual(['lock2nix/cargo.nix', 'lock2nix/yarn.nix']);
+    expect(r.outputs['changed-files']!.split('\n')).toEqual(['lock2nix/cargo.json', 'lock2nix/yarn.json']);
     const head = await s.remoteRef(BRANCH);
     expect(await git(s.work, 'rev-parse', `${head}^`)).toBe(await s.remoteRef('main'));
   });
@@ -173,8 +173,8 @@ describe('the GitHub Action (sync mode, on a pull request that bumped a lockfile
     const head = await s.remoteRef(branch);
     expect(r.outputs['pull-request-head-sha']).toBe(head);
     expect(await git(s.work, 'rev-parse', `${head}^`)).toBe(renovate);
-    expect(await git(s.work, 'diff', '--name-only', renovate!, head!)).toBe('lock2nix/cargo.nix');
-    expect(await git(s.work, 'show', `${head}:lock2nix/cargo.nix`)).toContain('"0.2.189"');
+    expect(await git(s.work, 'diff', '--name-only', renovate!, head!)).toBe('lock2nix/cargo.json');
+    expect(await git(s.work, 'show', `${head}:lock2nix/cargo.json`)).toContain('"0.2.189"');
     expect(s.gh.pulls.length).toBe(number);
     // the checkout is still where it was; a second run finds nothing to do
     await git(s.work, 'pull', '-q', '--ff-only', 'origin', branch);

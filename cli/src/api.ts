@@ -1,5 +1,5 @@
 // The documented library API (README, "Library"): read a lockfile into the lock model, convert it to the
-// generated Nix data, prefetch a URL, list the ecosystems. Nothing here prints or exits; failures are the typed
+// generated data file (JSON), prefetch a URL, list the ecosystems. Nothing here prints or exits; failures are the typed
 // errors of @lock2nix/core (LockfileError, HashMismatchError, FetchError, UsageError, all Lock2nixError), and an
 // aborted call rejects with the signal's reason.
 
@@ -68,9 +68,11 @@ export interface LockModel {
 export interface Conversion extends Omit<LockModel, 'artifacts'> {
   /** every artifact with its pin (`pin` is absent for entries that could not be pinned offline) */
   artifacts: PinnedArtifact[];
-  /** entries left unpinned (offline without a usable lockfile hash); in `nix` they evaluate to a throw */
+  /** entries left unpinned (offline without a usable lockfile hash); in `data` they carry `unpinned`, the message a core builder throws when they are used */
   unpinned: PinnedArtifact[];
-  /** the generated data file (what `lock2nix` writes as lock2nix/<ecosystem>.nix) */
+  /** the generated data file, JSON (what `lock2nix` writes as lock2nix/<ecosystem>.json) */
+  data: string;
+  /** @deprecated the same text as `data` (before format 3 the data file was a Nix expression) */
   nix: string;
 }
 
@@ -162,14 +164,14 @@ export async function readLock(input: LockfileInput, options: FetchOptions = {})
   });
 }
 
-/** Convert a lockfile: pin every artifact (downloading and verifying unless `offline`) and print the Nix data. */
+/** Convert a lockfile: pin every artifact (downloading and verifying unless `offline`) and print the data file (JSON). */
 export async function convert(input: LockfileInput, options: FetchOptions = {}): Promise<Conversion> {
   const { file, text, conv, projectDir } = await load(input);
   return withContext(options, projectDir, async (ctx) => {
     const r = await convertText(conv, file, text, ctx);
     return {
       ecosystem: conv.ecosystem, file, format: r.lock.format, artifacts: r.artifacts, unpinned: r.unpinned,
-      ...(r.meta !== undefined ? { meta: r.meta } : {}), warnings: r.warnings, nix: r.text,
+      ...(r.meta !== undefined ? { meta: r.meta } : {}), warnings: r.warnings, data: r.text, nix: r.text,
     };
   });
 }

@@ -164,12 +164,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
             warnings: r.result.warnings,
           })),
           unpinned,
+          ...(run.warnings.length ? { warnings: run.warnings.map((w) => w.message) } : {}),
         }, null, 2)}\n`);
       } else if (!quiet) {
+        for (const w of run.warnings) io.err(`warning: ${w.message}\n`);
         for (const r of run.results) {
           for (const w of r.result.warnings) io.err(`warning: ${w}\n`);
           const pinned = r.result.artifacts.filter((a) => a.pin).length;
-          io.err(`${r.converter.title}: ${r.file} -> ${outDir}/${r.name}.nix (${pinned} pinned, ${r.result.unpinned.length} unpinned, ${r.result.artifacts.length - pinned - r.result.unpinned.length} local)\n`);
+          io.err(`${r.converter.title}: ${r.file} -> ${outDir}/${r.name}.json (${pinned} pinned, ${r.result.unpinned.length} unpinned, ${r.result.artifacts.length - pinned - r.result.unpinned.length} local)\n`);
         }
         if (unpinned.length) {
           io.err(`${unpinned.length} entries could not be pinned offline and evaluate to a throw:\n`);

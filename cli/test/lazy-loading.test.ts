@@ -36,7 +36,7 @@ test('lock2nix cargo --offline loads the Cargo converter alone, and not undici, 
   const list = join(dir, 'loaded.txt');
   const env = { PATH: process.env.PATH, HOME: dir, CARGO_HOME: join(dir, 'cargo-home'), LOADED_LIST: list };
   await run(process.execPath, ['--import', hook, BIN, 'cargo', '--offline', '-q', '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache')], { cwd: project, env });
-  expect(await readFile(join(dir, 'out', 'cargo.nix'), 'utf8')).toContain('ecosystem = "cargo";');
+  expect(JSON.parse(await readFile(join(dir, 'out', 'cargo.json'), 'utf8'))).toMatchObject({ ecosystem: 'cargo' });
   const loaded = (await readFile(list, 'utf8')).split('\n');
   expect(loaded.filter((u) => /\/converters\/cargo\/src\/index\.ts$/.test(u))).toHaveLength(1);
   expect(loaded.filter((u) => /\/converters\/(yarn|poetry|nuget)\/src\/(?!meta\.ts$)/.test(u))).toEqual([]);

@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type FixtureServer } from '@lock2nix/fixtures';
+import { legacyNixData, parseData, printData, startServer, type FixtureServer } from '@lock2nix/fixtures';
+import { access } from 'node:fs/promises';
 import { makeWheel, servePypi, type PyFile } from '../../fixtures/src/registries/pypi.ts';
 import { addNugetFeed, packagesLockJson, type NugetFeed } from '../../fixtures/src/registries/nuget.ts';
 import { EXIT, main } from '../src/main.ts';
@@ -66,7 +67,7 @@ describe('poetry: --offline reuses the URLs of the earlier output', () => {
     const r = await lock2nix(project, ['poetry']);
     expect(r.stderr).toContain('(4 pinned, 0 unpinned');
     expect(r.code).toBe(EXIT.ok);
-    online = await readFile(join(project, 'lock2nix/poetry.nix'), 'utf8');
+    online = await readFile(join(project, 'lock2nix/poetry.json'), 'utf8');
     expect(online).toContain(index.fileUrl(F.a!.filename));
     await server.close(); // from here on, nothing answers
   }, 60_000);
@@ -75,16 +76,31 @@ describe('poetry: --offline reuses the URLs of the earlier output', () => {
     const r = await lock2nix(project, ['poetry', '--offline']);
     expect(r.stderr).toContain('(4 pinned, 0 unpinned');
     expect(r.code).toBe(EXIT.ok);
-    expect(await readFile(join(project, 'lock2nix/poetry.nix'), 'utf8')).toBe(online);
+    expect(await readFile(join(project, 'lock2nix/poetry.json'), 'utf8')).toBe(online);
     const c = await lock2nix(project, ['poetry', '--check', '--offline']);
     expect(c.stderr).toContain('is up to date');
     expect(c.code).toBe(EXIT.ok);
   });
 
+  test('a legacy format 2 output (poetry.nix) lends its URLs too, and is replaced by poetry.json', async () => {
+    const dir = join(work, 'poetry-legacy');
+    await mkdir(join(dir, 'lock2nix'), { recursive: true });
+    await writeFile(join(dir, 'lock2nix/poetry.nix'), legacyNixData(online));
+    await writeFile(join(dir, 'poetry.lock'), lockText(F.b!));
+    const c = await lock2nix(dir, ['poetry', '--check', '--offline']);
+    expect(c.code).toBe(EXIT.stale);
+    expect(c.stderr).toContain('poetry.nix: to be removed');
+    const r = await lock2nix(dir, ['poetry', '--offline']);
+    expect(r.stderr).toContain('(4 pinned, 0 unpinned');
+    expect(r.code).toBe(EXIT.ok);
+    expect(await readFile(join(dir, 'lock2nix/poetry.json'), 'utf8')).toBe(online);
+    await expect(access(join(dir, 'lock2nix/poetry.nix'))).rejects.toThrow();
+  });
+
   test('after a lockfile edit of one package: --check --offline fails; --offline pins all others and names it', async () => {
     const dir = join(work, 'poetry-edit');
     await mkdir(join(dir, 'lock2nix'), { recursive: true });
-    await writeFile(join(dir, 'lock2nix/poetry.nix'), online);
+    await writeFile(join(dir, 'lock2nix/poetry.json'), online);
     await writeFile(join(dir, 'poetry.lock'), lockText(F.b11!));
     const c = await lock2nix(dir, ['poetry', '--check', '--offline']);
     expect(c.code).toBe(EXIT.stale);
@@ -92,13 +108,12 @@ describe('poetry: --offline reuses the URLs of the earlier output', () => {
     expect(r.code).toBe(EXIT.incomplete);
     expect(r.stderr).toContain('(3 pinned, 1 unpinned');
     expect(r.stderr).toMatch(/1 entries could not be pinned offline[^\n]*\n {2}poetry: beta 1\.1\.0\n/);
-    const out = await readFile(join(dir, 'lock2nix/poetry.nix'), 'utf8');
+    const out = await readFile(join(dir, 'lock2nix/poetry.json'), 'utf8');
     for (const f of [F.a!, F.a2!, F.g!]) expect(out).toContain(sri(f.sha256));
     expect(out).not.toContain(sri(F.b11!.sha256)); // unpinned: the lock's hash stays in meta only, as "sha256:<hex>"
-    expect(out).toMatch(/throw "lock2nix: poetry package beta 1\.1\.0 is not pinned yet/);
+    expect(Object.values(parseData(out).artifacts).find((a) => a.version === '1.1.0')?.unpinned).toMatch(/^lock2nix: poetry package beta 1\.1\.0 is not pinned yet/);
     // the unchanged entries are printed exactly as the online run printed them
-    const entry = (text: string, file: string) => new RegExp(`\\n {4}"${file.replace(/[.+]/g, '\\$&')}" = \\{[^]*?\\n {4}\\};`).exec(text)?.[0];
-    for (const f of [F.a!, F.a2!, F.g!]) expect(entry(out, f.filename)).toBe(entry(online, f.filename));
+    for (const f of [F.a!, F.a2!, F.g!]) expect(parseData(out).artifacts[f.filename]).toEqual(parseData(online).artifacts[f.filename]);
   });
 
   test('an earlier output whose pin is not the lockfile sha256 lends no URL', async () => {
@@ -106,12 +121,12 @@ describe('poetry: --offline reuses the URLs of the earlier output', () => {
     await mkdir(join(dir, 'lock2nix'), { recursive: true });
     const other = '00'.repeat(32);
     expect(online).toContain(sri(F.g!.sha256));
-    await writeFile(join(dir, 'lock2nix/poetry.nix'), online.replace(sri(F.g!.sha256), sri(other)));
+    await writeFile(join(dir, 'lock2nix/poetry.json'), online.replace(sri(F.g!.sha256), sri(other)));
     await writeFile(join(dir, 'poetry.lock'), lockText(F.b!));
     const r = await lock2nix(dir, ['poetry', '--offline']);
     expect(r.code).toBe(EXIT.incomplete);
     expect(r.stderr).toMatch(/1 entries could not be pinned offline[^\n]*\n {2}poetry: gamma 1\.0\.0\n/);
-    const out = await readFile(join(dir, 'lock2nix/poetry.nix'), 'utf8');
+    const out = await readFile(join(dir, 'lock2nix/poetry.json'), 'utf8');
     expect(out).not.toContain(sri(other));
     expect(out).toContain(sri(F.a!.sha256));
   });
@@ -135,8 +150,8 @@ describe('nuget: --offline reuses earlier pins verified against the same content
     const r = await lock2nix(project, ['nuget']);
     expect(r.stderr).toContain('(3 pinned, 0 unpinned');
     expect(r.code).toBe(EXIT.ok);
-    online = await readFile(join(project, 'lock2nix/nuget-packages-lock.nix'), 'utf8');
-    for (const b of feed.packages) expect(online).toContain(`contentHash = "sha512-${b.contentHash}";`);
+    online = await readFile(join(project, 'lock2nix/nuget-packages-lock.json'), 'utf8');
+    for (const b of feed.packages) expect(online).toContain(`"contentHash": "sha512-${b.contentHash}"`);
     await server.close();
   }, 60_000);
 
@@ -144,7 +159,7 @@ describe('nuget: --offline reuses earlier pins verified against the same content
     const r = await lock2nix(project, ['nuget', '--offline']);
     expect(r.stderr).toContain('(3 pinned, 0 unpinned');
     expect(r.code).toBe(EXIT.ok);
-    expect(await readFile(join(project, 'lock2nix/nuget-packages-lock.nix'), 'utf8')).toBe(online);
+    expect(await readFile(join(project, 'lock2nix/nuget-packages-lock.json'), 'utf8')).toBe(online);
     const c = await lock2nix(project, ['nuget', '--check', '--offline']);
     expect(c.code).toBe(EXIT.ok);
   });
@@ -153,7 +168,7 @@ describe('nuget: --offline reuses earlier pins verified against the same content
     const dir = join(work, 'nuget-edit');
     await mkdir(join(dir, 'lock2nix'), { recursive: true });
     await writeFile(join(dir, 'nuget.config'), await readFile(join(project, 'nuget.config'), 'utf8'));
-    await writeFile(join(dir, 'lock2nix/nuget-packages-lock.nix'), online);
+    await writeFile(join(dir, 'lock2nix/nuget-packages-lock.json'), online);
     const extra = feed.get('Fixture.Extra', '2.0.0');
     const changed = Buffer.alloc(64, 7).toString('base64');
     await writeFile(join(dir, 'packages.lock.json'), lock.replace(extra.contentHash, changed));
@@ -161,10 +176,10 @@ describe('nuget: --offline reuses earlier pins verified against the same content
     const r = await lock2nix(dir, ['nuget', '--offline']);
     expect(r.code).toBe(EXIT.incomplete);
     expect(r.stderr).toMatch(/1 entries could not be pinned offline[^\n]*\n {2}nuget-packages-lock: Fixture\.Extra 2\.0\.0\n/);
-    const out = await readFile(join(dir, 'lock2nix/nuget-packages-lock.nix'), 'utf8');
+    const out = await readFile(join(dir, 'lock2nix/nuget-packages-lock.json'), 'utf8');
     for (const id of ['Fixture.Core', 'Fixture.Json']) {
       const b = feed.packages.find((p) => p.pkg.id === id)!;
-      expect(out).toContain(`hash = "${b.fileSha256}";`);
+      expect(out).toContain(`"hash": "${b.fileSha256}"`);
     }
     expect(out).not.toContain(extra.fileSha256);
   });
@@ -173,7 +188,9 @@ describe('nuget: --offline reuses earlier pins verified against the same content
     const dir = join(work, 'nuget-old');
     await mkdir(join(dir, 'lock2nix'), { recursive: true });
     await writeFile(join(dir, 'nuget.config'), await readFile(join(project, 'nuget.config'), 'utf8'));
-    await writeFile(join(dir, 'lock2nix/nuget-packages-lock.nix'), online.replace(/\n *contentHash = "[^"]*";/g, ''));
+    const data = parseData(online);
+    for (const a of Object.values(data.artifacts)) delete a.meta?.contentHash;
+    await writeFile(join(dir, 'lock2nix/nuget-packages-lock.json'), printData(data));
     await writeFile(join(dir, 'packages.lock.json'), lock);
     const r = await lock2nix(dir, ['nuget', '--offline']);
     expect(r.code).toBe(EXIT.incomplete);
@@ -192,10 +209,10 @@ describe('lock2nix update: a NuGet pin is reused only for the content hash it wa
       const lock = packagesLockJson(feed, ['Fixture.Core', 'Fixture.Extra']);
       await writeFile(join(dir, 'packages.lock.json'), lock);
       expect((await lock2nix(dir, ['nuget'])).code).toBe(EXIT.ok);
-      const before = await readFile(join(dir, 'lock2nix/nuget-packages-lock.nix'), 'utf8');
+      const before = await readFile(join(dir, 'lock2nix/nuget-packages-lock.json'), 'utf8');
       // unchanged: update reuses every pin and writes the same output
       expect((await lock2nix(dir, ['update', 'nuget'])).code).toBe(EXIT.ok);
-      expect(await readFile(join(dir, 'lock2nix/nuget-packages-lock.nix'), 'utf8')).toBe(before);
+      expect(await readFile(join(dir, 'lock2nix/nuget-packages-lock.json'), 'utf8')).toBe(before);
       const extra = feed.get('Fixture.Extra', '2.0.0');
       const changed = Buffer.alloc(64, 7).toString('base64');
       await writeFile(join(dir, 'packages.lock.json'), lock.replace(extra.contentHash, changed));
@@ -203,7 +220,7 @@ describe('lock2nix update: a NuGet pin is reused only for the content hash it wa
       expect(r.code).toBe(EXIT.failed);
       expect(r.stderr).toContain('Fixture.Extra 2.0.0');
       expect(r.stderr).toContain(`sha512-${changed}`);
-      expect(await readFile(join(dir, 'lock2nix/nuget-packages-lock.nix'), 'utf8')).toBe(before);
+      expect(await readFile(join(dir, 'lock2nix/nuget-packages-lock.json'), 'utf8')).toBe(before);
     } finally {
       await server.close();
     }

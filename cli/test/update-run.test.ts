@@ -50,7 +50,7 @@ describe('lock2nix update (library)', () => {
     await writeFile(join(dir, 'proj/Cargo.lock'), cargoLock([['serde', '1.0.200'], ['rand', '0.8.5'], ['libc', '0.2.150']]));
     const r = await update();
     expect(r.outputs.map((o) => [o.output, o.isNew, o.changes.length])).toEqual([['cargo', true, 3]]);
-    expect(r.changedFiles.map((f) => f.slice(dir.length + 1))).toEqual(expect.arrayContaining(['proj/lock2nix/cargo.nix', 'proj/lock2nix/default.nix']));
+    expect(r.changedFiles.map((f) => f.slice(dir.length + 1))).toEqual(expect.arrayContaining(['proj/lock2nix/cargo.json', 'proj/lock2nix/default.nix']));
     expect(r.pins.download).toBe(3);
     expect(downloads().sort()).toEqual(['libc-0.2.150.crate', 'rand-0.8.5.crate', 'serde-1.0.200.crate']);
   });
@@ -66,17 +66,17 @@ describe('lock2nix update (library)', () => {
 
   test('one bump: one upgrade, only that crate downloaded, the rest byte-identical', async () => {
     const before = downloads().length;
-    const old = await readFile(join(dir, 'proj/lock2nix/cargo.nix'), 'utf8');
+    const old = await readFile(join(dir, 'proj/lock2nix/cargo.json'), 'utf8');
     await writeFile(join(dir, 'proj/Cargo.lock'), cargoLock([['serde', '1.0.203'], ['rand', '0.8.5'], ['libc', '0.2.150']]));
     const r = await update();
     expect(r.outputs[0]!.changes.map((c) => [c.kind, c.name, c.old?.version, c.new?.version])).toEqual([['upgraded', 'serde', '1.0.200', '1.0.203']]);
-    expect(r.changedFiles.map((f) => f.slice(dir.length + 1))).toEqual(['proj/lock2nix/cargo.nix']);
+    expect(r.changedFiles.map((f) => f.slice(dir.length + 1))).toEqual(['proj/lock2nix/cargo.json']);
     expect(downloads().slice(before)).toEqual(['serde-1.0.203.crate']);
     expect(r.pins).toMatchObject({ download: 1, reused: 0 });
-    const now = await readFile(join(dir, 'proj/lock2nix/cargo.nix'), 'utf8');
+    const now = await readFile(join(dir, 'proj/lock2nix/cargo.json'), 'utf8');
     const changed = now.split('\n').filter((l) => !old.split('\n').includes(l));
     expect(changed.length).toBeGreaterThan(0);
-    const unrelated = changed.filter((l) => !/serde|1\.0\.203|hash = |checksum = /.test(l));
+    const unrelated = changed.filter((l) => !/serde|1\.0\.203|"hash": |"checksum": /.test(l));
     expect(unrelated).toEqual([]);
   });
 

@@ -10,6 +10,7 @@ export * from './credentials.ts';
 export * from './pipeline.ts';
 export * from './output.ts';
 export * from './nix/print.ts';
+export * from './json.ts';
 export * from './hash/encode.ts';
 export type * from './fetch/types.ts';
 export * from './fetch/prefetcher.ts';

@@ -31,9 +31,11 @@ async function writeNewFile(path: string, text: string): Promise<void> {
 
 /**
  * Write all files: first every one to a temporary sibling, check that every target can be replaced, then
- * rename them into place. A failure leaves every previous file untouched and no temporary behind.
+ * rename them into place, then delete the files in `remove` (those the new ones replace under another name, such
+ * as a legacy `<name>.nix` data file beside its `<name>.json`). A failure before the renames leaves every
+ * previous file untouched and no temporary behind.
  */
-export async function writeFilesAtomic(files: Map<string, string>): Promise<void> {
+export async function writeFilesAtomic(files: Map<string, string>, remove: readonly string[] = []): Promise<void> {
   const temps: [string, string][] = [];
   try {
     for (const [path, text] of files) {
@@ -47,7 +49,12 @@ export async function writeFilesAtomic(files: Map<string, string>): Promise<void
       const st = await lstat(path).catch(() => undefined);
       if (st?.isDirectory()) throw new Error(`cannot write ${path}: a folder is in the way`);
     }
+    for (const path of remove) {
+      const st = await lstat(path).catch(() => undefined);
+      if (st?.isDirectory()) throw new Error(`cannot remove ${path}: it is a folder`);
+    }
     for (const [tmp, path] of temps) await rename(tmp, path);
+    for (const path of remove) await rm(path, { force: true });
   } catch (e) {
     await Promise.all(temps.map(([tmp]) => rm(tmp, { force: true })));
     throw e;
@@ -79,9 +86,13 @@ export function diffSummary(before: string, after: string): string {
   return `+${added.length} -${removed.length} lines\n${show.join('\n')}`;
 }
 
-/** Compare would-be output with what is on disk; throws StaleOutputError listing each stale file. */
-export async function checkFiles(files: Map<string, string>): Promise<void> {
+/**
+ * Compare would-be output with what is on disk (and `remove`, files a write would delete); throws
+ * StaleOutputError listing each stale file.
+ */
+export async function checkFiles(files: Map<string, string>, remove: readonly string[] = []): Promise<void> {
   const stale: string[] = [];
+  for (const path of remove) if ((await lstat(path).catch(() => undefined)) !== undefined) stale.push(`${path}: to be removed (replaced by a newer file)`);
   for (const [path, text] of files) {
     const old = await readOrUndefined(path);
     if (old === undefined) stale.push(`${path}: missing`);

@@ -135,13 +135,13 @@ export interface RunOutcome {
   reporter: CollectingReporter;
 }
 
-/** Convert and, on success, write `<outDir>/synthetic.nix` all at once, like the CLI's project run. */
+/** Convert and, on success, write `<outDir>/synthetic.json` all at once, like the CLI's project run. */
 export async function convertAndWrite(conv: Converter, file: string, text: string, outDir: string, opts: PrefetcherOptions & { offline?: boolean }): Promise<RunOutcome> {
   const reporter = new CollectingReporter();
   const prefetcher: HttpPrefetcher = createPrefetcher({ ...opts, reporter });
   try {
     const result = await convertText(conv, file, text, { projectDir: join(file, '..'), offline: Boolean(opts.offline), prefetcher, reporter, env: {} });
-    await writeFilesAtomic(new Map([[join(outDir, 'synthetic.nix'), result.text]]));
+    await writeFilesAtomic(new Map([[join(outDir, 'synthetic.json'), result.text]]));
     return { result, reporter };
   } catch (error) {
     return { error, reporter };

@@ -1,6 +1,6 @@
-// Reading a generated data file (core/src/render.ts, format 1 or 2) back into plain values. The file is printed by
-// core/src/nix/print.ts, so only that subset of Nix is accepted: attribute sets, lists, strings, integers,
-// booleans, null, and the `throw "..."` an unpinned entry evaluates to.
+// Reading a generated data file (core/src/render.ts) back into plain values: format 3 is JSON; the legacy formats
+// 1 and 2 were printed by core/src/nix/print.ts, so only that subset of Nix is accepted for them: attribute sets,
+// lists, strings, integers, booleans, null, and the `throw "..."` an unpinned entry evaluated to.
 
 import { Lock2nixError, urlBaseName } from '@lock2nix/core';
 
@@ -164,7 +164,7 @@ const asRecord = (v: NixValue | undefined): Record<string, NixValue> =>
 const baseName = (url: NixValue | undefined): string | undefined => (typeof url === 'string' ? urlBaseName(url) : undefined);
 
 /**
- * A format 2 entry's fetch in the format 1 shape (`type` inside, `urls`, `submodules`, `name` spelled out), so that
+ * A format 2 or 3 entry's fetch in the format 1 shape (`type` inside, `urls`, `submodules`, `name` spelled out), so that
  * entries of both formats compare alike.
  */
 function fetchV1(a: Record<string, NixValue>): Record<string, NixValue> {
@@ -188,19 +188,38 @@ function sortedRecord(r: Record<string, NixValue>): Record<string, NixValue> {
   return out;
 }
 
-/** Read a generated data file (format 1 or 2) into entries keyed like `artifacts`. */
+/** A format 3 data file (JSON) parsed; DataFileError naming the line on bad JSON. */
+function parseJsonData(text: string, file: string): NixValue {
+  try {
+    return JSON.parse(text) as NixValue;
+  } catch (e) {
+    const at = /position (\d+)/.exec(String((e as Error).message));
+    const line = at ? text.slice(0, Number(at[1])).split('\n').length : undefined;
+    throw new DataFileError(`${file}${line !== undefined ? `:${line}` : ''}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** JSON (format 3) begins with an object; a legacy Nix data file with its `#` header (or a set of bare names). */
+function looksLikeJson(text: string): boolean {
+  return /^\s*(\{\s*("|\})|\[)/.test(text);
+}
+
+/** Read a generated data file (format 3 JSON, or a legacy format 1 or 2 Nix file) into entries keyed like `artifacts`. */
 export function readDataFile(text: string, file = 'data file'): DataFile {
-  const top = asRecord(parseNixData(text, file));
+  const json = looksLikeJson(text);
+  const top = asRecord(json ? parseJsonData(text, file) : parseNixData(text, file));
   const format = top.format;
-  if (format !== 1 && format !== 2) throw new DataFileError(`${file}: unsupported data format ${JSON.stringify(format)}`);
+  if (json ? format !== 3 : format !== 1 && format !== 2) throw new DataFileError(`${file}: unsupported data format ${JSON.stringify(format)}`);
   const lf = asRecord(top.lockfile);
   const sources = asRecord(top.sources);
   const entries = new Map<string, DataEntry>();
   for (const [key, raw] of Object.entries(asRecord(top.artifacts))) {
     const a = asRecord(raw);
     const fetch = sortedRecord(format === 1 ? asRecord(a.fetch) : fetchV1(a));
+    // a legacy unpinned entry's `hash = throw "..."`: no hash, as format 3 writes it (the message is `unpinned`)
+    if (isThrow(fetch.hash)) delete fetch.hash;
     let rawSource: NixValue | undefined = a.source;
-    if (format === 2) {
+    if (format !== 1) {
       if (rawSource === undefined) {
         const url = Array.isArray(fetch.urls) ? fetch.urls[0] : fetch.url;
         rawSource = { kind: 'registry', ...(typeof url === 'string' ? { url } : {}) };
@@ -218,12 +237,12 @@ export function readDataFile(text: string, file = 'data file'): DataFile {
       source,
       fetch,
       ...(typeof fetch.hash === 'string' ? { hash: fetch.hash } : {}),
-      cachePath: String(a.cachePath ?? (format === 2 ? key : '')),
+      cachePath: String(a.cachePath ?? (format !== 1 ? key : '')),
       meta: asRecord(a.meta),
     });
   }
   return {
-    format,
+    format: format as number,
     ecosystem: String(top.ecosystem ?? ''),
     lockfile: { name: String(lf.name ?? ''), format: String(lf.format ?? ''), hash: String(lf.hash ?? '') },
     entries,

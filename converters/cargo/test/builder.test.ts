@@ -17,12 +17,12 @@ const SUM = 'c1c6d463cbe7ed28720b5b489e7c083eeb8f90d08be2a0d6bb9e1ffea9ce1afa';
 async function dataFile(text: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'lock2nix-cargo-builder-'));
   const r = await convertText(cargoConverter, join(dir, 'Cargo.lock'), text, testContext({ offline: true }));
-  writeFileSync(join(dir, 'cargo.nix'), r.text);
+  writeFileSync(join(dir, 'cargo.json'), r.text);
   writeFileSync(join(dir, 'Cargo.lock'), text);
-  return join(dir, 'cargo.nix');
+  return join(dir, 'cargo.json');
 }
 
-const vendorExpr = (data: string) => `(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/cargo.nix { lock = import ${data}; }`;
+const vendorExpr = (data: string) => `(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/cargo.nix { lock = builtins.fromJSON (builtins.readFile ${data}); }`;
 
 testWithTools(['nix-instantiate'], 'source replacement: crates.io, a sparse registry, git with tag, and a v2 git source as default and master', async () => {
   const data = await dataFile(`[[package]]
@@ -73,7 +73,7 @@ testWithTools(['nix-instantiate'], 'unpinned git crates and unknown registry add
 testWithTools(['nix-instantiate'], "a fetchurl that takes curlOptsList (nixpkgs) is handed lock2nix's User-Agent", async () => {
   const data = await dataFile(`version = 4\n[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "${CRATES}"\nchecksum = "${SUM}"\n`);
   const fake = '{ urls, name, hash, curlOptsList ? [ ] }: throw "fetchurl-args:${builtins.toJSON { inherit urls name hash curlOptsList; }}"';
-  const err = await nixInstantiate(`(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/cargo.nix { lock = import ${data}; fetchurl = ${fake}; }`).catch((e: Error) => e.message);
+  const err = await nixInstantiate(`(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/cargo.nix { lock = builtins.fromJSON (builtins.readFile ${data}); fetchurl = ${fake}; }`).catch((e: Error) => e.message);
   const json = /fetchurl-args:(\{.*\})/.exec(String(err))?.[1]?.replace(/\\"/g, '"');
   expect(JSON.parse(json!)).toMatchObject({ name: 'crate-a-1.0.0.tar.gz', curlOptsList: ['--user-agent', expect.stringMatching(/^lock2nix\//)], urls: [expect.stringContaining('static.crates.io/crates/a/a-1.0.0.crate'), expect.stringContaining('/a/1.0.0/download')] });
 });
@@ -82,7 +82,7 @@ testWithTools(['nix-instantiate'], 'a Cargo.lock that changed since lock2nix rea
   const text = `version = 4\n[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "${CRATES}"\nchecksum = "${SUM}"\n`;
   const data = await dataFile(text);
   const lockFile = join(data, '..', 'Cargo.lock');
-  const expr = `(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/cargo.nix { lock = import ${data}; cargoLock = ${lockFile}; }`;
+  const expr = `(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/cargo.nix { lock = builtins.fromJSON (builtins.readFile ${data}); cargoLock = ${lockFile}; }`;
   expect((await nixInstantiate(expr))[0]).toMatch(/cargo-vendor\.drv$/);
   writeFileSync(lockFile, `${text}\n[[package]]\nname = "me"\nversion = "0.1.0"\n`);
   await expect(nixInstantiate(expr)).rejects.toThrow(/Cargo\.lock changed since lock2nix read it; run `lock2nix cargo` again/);

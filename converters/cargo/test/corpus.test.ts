@@ -42,9 +42,9 @@ describe.each(slugs)('%s', (slug) => {
   testWithTools(['nix-instantiate'], 'the output evaluates; hashes equal the checksums, git entries throw', async () => {
     const r = await convertText(cargoConverter, file, text, testContext({ offline: true }));
     const dir = mkdtempSync(join(tmpdir(), 'lock2nix-cargo-corpus-'));
-    writeFileSync(join(dir, 'cargo.nix'), r.text);
+    writeFileSync(join(dir, 'cargo.json'), r.text);
     const got = await nixEvalJson<Record<string, { hash: string | null; urls: string[] }>>(
-      `let d = import ${join(dir, 'cargo.nix')}; in builtins.mapAttrs (k: v: { hash = let t = builtins.tryEval (v.fetch.hash or null); in if t.success then t.value else null; urls = v.fetch.urls or (if v ? fetch && v.fetch ? url then [ v.fetch.url ] else [ ]); }) d.artifacts`,
+      `let d = builtins.fromJSON (builtins.readFile ${join(dir, 'cargo.json')}); in builtins.mapAttrs (k: v: { hash = let t = builtins.tryEval (v.fetch.hash or null); in if t.success then t.value else null; urls = v.fetch.urls or (if v ? fetch && v.fetch ? url then [ v.fetch.url ] else [ ]); }) d.artifacts`,
     );
     expect(Object.keys(got)).toHaveLength(r.artifacts.length);
     for (const a of r.artifacts) {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect } from 'vitest';
 import { parse } from 'smol-toml';
-import { nixBuildExpr, startGitServer, startServer, testWithTools, TEST_PKGS } from '@lock2nix/fixtures';
+import { nixBuildExpr, parseData, startGitServer, startServer, testWithTools, TEST_PKGS } from '@lock2nix/fixtures';
 import { addSparseRegistry } from '../../../fixtures/src/registries/cargo.ts';
 import { cargo, isolatedEnv } from './cargo-env.ts';
 
@@ -129,17 +129,18 @@ describe.each([3, 4, 2, 1])('Cargo.lock v%i', (lockVersion) => {
       // lock2nix downloaded (and checked) every crate, as itself
       expect(crates.downloads.length + alt.downloads.length).toBe(5);
       for (const d of [...crates.downloads, ...alt.downloads]) expect(d.userAgent).toMatch(/^lock2nix\//);
-      const data = readFileSync(join(out, 'cargo.nix'), 'utf8');
-      expect(data).toContain(`format = "Cargo.lock v${lockVersion}";`);
+      const text = readFileSync(join(out, 'cargo.json'), 'utf8');
+      const data = parseData(text);
+      expect(data.lockfile.format).toBe(`Cargo.lock v${lockVersion}`);
       // the same name and version from two sources, each in its own folder
-      expect(data.match(/"[a-z0-9-]+\/dup-1\.0\.0" = \{/g)).toHaveLength(2);
-      expect(data).toContain(crates.crate('ferris', '1.2.0').url);
-      expect(data).toContain(alt.crate('dup', '1.0.0').url);
-      expect(data).toContain('version = \\"0.2.0\\"'); // gitcrate's manifest with inheritance resolved
+      expect(Object.keys(data.artifacts).filter((k) => /^[a-z0-9-]+\/dup-1\.0\.0$/.test(k))).toHaveLength(2);
+      expect(text).toContain(crates.crate('ferris', '1.2.0').url);
+      expect(text).toContain(alt.crate('dup', '1.0.0').url);
+      expect(Object.values(data.artifacts).find((a) => a.name === 'gitcrate')?.meta?.manifest).toContain('version = "0.2.0"'); // gitcrate's manifest with inheritance resolved
 
       // the vendor directory, with the test package set
       const vendor = await nixBuildExpr(
-        `let pkgs = import ${TEST_PKGS} { }; in pkgs.callPackage ${join(out, 'lib/cargo.nix')} { lock = import ${join(out, 'cargo.nix')}; cargoLock = ${join(project, 'Cargo.lock')}; }`,
+        `let pkgs = import ${TEST_PKGS} { }; in pkgs.callPackage ${join(out, 'lib/cargo.nix')} { lock = builtins.fromJSON (builtins.readFile ${join(out, 'cargo.json')}); cargoLock = ${join(project, 'Cargo.lock')}; }`,
       );
       const vendorConfig = readFileSync(join(vendor, '.cargo/config.toml'), 'utf8');
       expect(vendorConfig.includes('[registries."alt"]')).toBe(lockVersion <= 2);

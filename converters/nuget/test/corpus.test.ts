@@ -134,9 +134,9 @@ test('Nix: an unpinned NuGet entry stops evaluation with the message naming the 
   const res = await convertText(nugetConverter, file, await readFile(file, 'utf8'), { projectDir: CORPUS, offline: true, prefetcher, reporter: new CollectingReporter(), env: {} });
   const out = join(cacheDir, 'out');
   await mkdir(join(out, 'lib'), { recursive: true });
-  await writeFile(join(out, 'nuget.nix'), res.text);
+  await writeFile(join(out, 'nuget.json'), res.text);
   await copyFile(join(TEMPLATES_DIR, 'lib', 'nuget.nix'), join(out, 'lib', 'nuget.nix'));
-  await expect(nixInstantiate(`(import ${TEST_PKGS} { }).callPackage ${out}/lib/nuget.nix { lock = import ${out}/nuget.nix; }`)).rejects.toThrow(
+  await expect(nixInstantiate(`(import ${TEST_PKGS} { }).callPackage ${out}/lib/nuget.nix { lock = builtins.fromJSON (builtins.readFile ${out}/nuget.json); }`)).rejects.toThrow(
     /lock2nix: nuget package \S+ \S+ is not pinned yet; run `lock2nix nuget` without --offline/,
   );
 }, 60_000);

@@ -70,9 +70,9 @@ async function convert(file: string, opts: { offline?: boolean; cache: string; e
 async function buildSource(name: string, text: string): Promise<string> {
   const out = join(work, `out-${name}`);
   await mkdir(join(out, 'lib'), { recursive: true });
-  await writeFile(join(out, 'nuget.nix'), text);
+  await writeFile(join(out, 'nuget.json'), text);
   await copyFile(join(TEMPLATES_DIR, 'lib', 'nuget.nix'), join(out, 'lib', 'nuget.nix'));
-  return nixBuildExpr(`(import ${TEST_PKGS} { }).callPackage ${out}/lib/nuget.nix { lock = import ${out}/nuget.nix; }`);
+  return nixBuildExpr(`(import ${TEST_PKGS} { }).callPackage ${out}/lib/nuget.nix { lock = builtins.fromJSON (builtins.readFile ${out}/nuget.json); }`);
 }
 
 async function checkSourceFolder(dir: string, pkgs: { id: string; version: string }[]): Promise<void> {
@@ -130,8 +130,8 @@ describe('project.assets.json', () => {
     // the content hash is in meta (what the pin was checked against), never the fetch's hash
     const core = feed.get('Fixture.Core', '1.0.0');
     expect(result.text.split(core.contentHash).length - 1).toBe(1);
-    expect(result.text).toContain(`contentHash = "sha512-${core.contentHash}";`);
-    expect(result.text).toContain(`hash = "${core.fileSha256}";`);
+    expect(result.text).toContain(`"contentHash": "sha512-${core.contentHash}"`);
+    expect(result.text).toContain(`"hash": "${core.fileSha256}"`);
     expect(result.warnings).toEqual([]);
     expect(server.log.some((l) => l === 'GET /nuget/v3/index.json')).toBe(true);
   });
@@ -317,9 +317,9 @@ test('the lock2nix command: `lock2nix nuget` in the project, then nix-build of t
   const r = await run([]);
   expect(r.status, r.stderr).toBe(0);
   expect(r.stderr).toContain(`(${PACKAGES.length - 1} pinned, 0 unpinned, 0 local)`);
-  const names = (await readdir(join(proj, 'lock2nix'))).filter((n) => n.endsWith('.nix') && n !== 'default.nix');
-  expect(names).toEqual(['nuget.nix']);
-  const attr = names[0]!.slice(0, -4);
+  const names = (await readdir(join(proj, 'lock2nix'))).filter((n) => n.endsWith('.json') || (n.endsWith('.nix') && n !== 'default.nix'));
+  expect(names).toEqual(['nuget.json']);
+  const attr = names[0]!.slice(0, -'.json'.length);
   // --format nixpkgs also writes the deps.json that buildDotnetModule's nugetDeps reads
   const fmt = await run(['--format', 'nixpkgs', '--out', join(proj, 'nixpkgs-out')]);
   expect(fmt.status, fmt.stderr).toBe(0);

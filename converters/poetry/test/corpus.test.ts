@@ -41,11 +41,11 @@ describe('corpus: poetry.lock --offline', () => {
       if (!hasNix()) return;
       const dir = join(home, slug);
       await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'poetry.nix'), r.text);
+      await writeFile(join(dir, 'poetry.json'), r.text);
       const ev = await nixEvalJson<{ n: number; thrown: number; files: number; packages: number }>(
-        `let d = import ${join(dir, 'poetry.nix')}; as = builtins.attrValues d.artifacts; in {
+        `let d = builtins.fromJSON (builtins.readFile ${join(dir, 'poetry.json')}); as = builtins.attrValues d.artifacts; in {
            n = builtins.length as;
-           thrown = builtins.length (builtins.filter (a: (a.type or "file") != "none" && !(builtins.tryEval a.fetch.hash).success) as);
+           thrown = builtins.length (builtins.filter (a: (a.type or "file") != "none" && a ? unpinned && !(a.fetch ? hash)) as);
            files = builtins.length (builtins.filter (a: (a.type or "file") == "file") as);
            packages = builtins.length (builtins.attrNames d.meta.packages);
          }`,
@@ -54,7 +54,7 @@ describe('corpus: poetry.lock --offline', () => {
       if (lock.native.lockVersion === '2.1') {
         // the builder selects from the offline output, and building stops at the clear throw
         const b = await nixEvalJson<{ selected: number; built: boolean }>(
-          `let b = (import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = import ${join(dir, 'poetry.nix')}; targetSystem = "x86_64-linux"; pythonVersion = "3.12.3"; }; in {
+          `let b = (import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = builtins.fromJSON (builtins.readFile ${join(dir, 'poetry.json')}); targetSystem = "x86_64-linux"; pythonVersion = "3.12.3"; }; in {
              selected = builtins.length b.selectedPackages;
              built = (builtins.tryEval b.drvPath).success;
            }`,
@@ -82,8 +82,8 @@ describe('corpus: the command line reports what needs a URL', () => {
     expect(r.stderr).toMatch(/28 entries could not be pinned offline and evaluate to a throw/);
     expect(r.stderr).toMatch(/black 22\.10\.0/);
     expect(r.stderr).toMatch(/warning: no pyproject\.toml next to the lockfile/);
-    const name = readdirSync(out).find((n) => n.startsWith('poetry') && n.endsWith('.nix'))!;
+    const name = readdirSync(out).find((n) => n.startsWith('poetry') && n.endsWith('.json'))!;
     const data = readFileSync(join(out, name), 'utf8');
-    expect(data).toContain('throw "lock2nix: poetry package black 22.10.0 is not pinned yet; run `lock2nix poetry` without --offline to pin it"');
+    expect(data).toContain('"unpinned": "lock2nix: poetry package black 22.10.0 is not pinned yet; run `lock2nix poetry` without --offline to pin it"');
   });
 });

@@ -122,13 +122,13 @@ describe('poetry end to end', () => {
     expect(stale).toMatch(/warning: poetry\.lock is not fresh/);
     await writeFile(join(project, 'pyproject.toml'), pyproject);
     const out = join(project, 'nix');
-    const data = await readFile(join(out, 'poetry.nix'), 'utf8');
-    expect(data).not.toContain('throw');
+    const data = await readFile(join(out, 'poetry.json'), 'utf8');
+    expect(data).not.toContain('"unpinned"');
     expect(data).toContain('setuptools-');
     // same input, same bytes
     await sh(process.execPath, [CLI, 'poetry', '--out', 'nix', '--check'], project, env);
 
-    const call = (args: string) => `(let pkgs = import ${TEST_PKGS} { }; in pkgs.callPackage ${out}/lib/poetry.nix ({ lock = import ${out}/poetry.nix; pythonVersion = ${JSON.stringify(hostPythonVersion)}; libcVersion = ${JSON.stringify(glibc)}; } // ${args}))`;
+    const call = (args: string) => `(let pkgs = import ${TEST_PKGS} { }; in pkgs.callPackage ${out}/lib/poetry.nix ({ lock = builtins.fromJSON (builtins.readFile ${out}/poetry.json); pythonVersion = ${JSON.stringify(hostPythonVersion)}; libcVersion = ${JSON.stringify(glibc)}; } // ${args}))`;
     const wheelhouse = await nixBuildExpr(call('{ groups = [ "main" "dev" ]; extras = [ "fast" ]; }'));
     const files = (await readdir(wheelhouse)).sort();
     expect(files).toEqual([

@@ -63,9 +63,9 @@ describe('git sources', () => {
     expect(g.pin?.by).toBe('download');
     expect((r.meta as { buildRequires: Record<string, string[]> }).buildRequires[g.key]).toEqual([backend]);
     expect((r.meta as { buildRequires: Record<string, string[]> }).buildRequires['localdir@0.1:directory']).toEqual([backend]);
-    await writeFile(join(dir, 'poetry.nix'), r.text);
+    await writeFile(join(dir, 'poetry.json'), r.text);
     const version = (await promisify(execFile)(HOST_PYTHON, ['-c', 'import platform; print(platform.python_version())'])).stdout.trim();
-    const env = await nixBuildExpr(`((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = import ${join(dir, 'poetry.nix')}; pythonVersion = "${version}"; localSources = { localdir = ${join(home, 'localdir')}; }; }).install`);
+    const env = await nixBuildExpr(`((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = builtins.fromJSON (builtins.readFile ${join(dir, 'poetry.json')}); pythonVersion = "${version}"; localSources = { localdir = ${join(home, 'localdir')}; }; }).install`);
     const out = await promisify(execFile)(join(env, 'bin/python'), ['-c', 'import subpkg, beta, localdir; print(subpkg.WHERE, localdir.LOCAL)'], { env: cleanEnv(home) });
     expect(out.stdout.trim()).toBe('subdirectory True');
   }, 600_000);

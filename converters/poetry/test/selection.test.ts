@@ -37,7 +37,7 @@ async function dataFile(slug: string): Promise<string> {
   const ctx = await context({ offline: true, projectDir: join(home, 'none'), home });
   try {
     const r = await convertText(poetryConverter, file, text, ctx);
-    const out = join(home, `${slug}.nix`);
+    const out = join(home, `${slug}.json`);
     await writeFile(out, r.text);
     return out;
   } finally {
@@ -46,7 +46,7 @@ async function dataFile(slug: string): Promise<string> {
 }
 
 function builder(data: string, t: (typeof TARGETS)[number], extra = '{ }'): string {
-  return `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = import ${data}; targetSystem = "${t.system}"; pythonVersion = "${t.python}"; libc = "${t.libc ?? 'glibc'}"; libcVersion = "${t.glibc}"; macosVersion = "${t.macos}"; } // ${extra}))`;
+  return `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = builtins.fromJSON (builtins.readFile ${data}); targetSystem = "${t.system}"; pythonVersion = "${t.python}"; libc = "${t.libc ?? 'glibc'}"; libcVersion = "${t.glibc}"; macosVersion = "${t.macos}"; } // ${extra}))`;
 }
 
 describe('selection matches packaging', () => {

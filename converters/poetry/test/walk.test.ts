@@ -42,9 +42,9 @@ describe('graph walk for lock-version < 2.1', () => {
     await writeFile(join(dir, 'pyproject.toml'), PYPROJECT);
     const ctx = await context({ offline: true, projectDir: dir, home });
     const r = await convertText(poetryConverter, join(dir, 'poetry.lock'), LOCK, ctx).finally(() => ctx.close());
-    await writeFile(join(dir, 'poetry.nix'), r.text);
+    await writeFile(join(dir, 'poetry.json'), r.text);
     const sel = (system: string, py: string, args = '{ }') => nixEvalJson<string[]>(
-      `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = import ${join(dir, 'poetry.nix')}; targetSystem = "${system}"; pythonVersion = "${py}"; } // ${args})).selectedPackages`,
+      `((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix ({ lock = builtins.fromJSON (builtins.readFile ${join(dir, 'poetry.json')}); targetSystem = "${system}"; pythonVersion = "${py}"; } // ${args})).selectedPackages`,
     );
     expect(await sel('x86_64-linux', '3.9.18')).toEqual(['app-lib@1.0', 'coverage@7.6.0', 'numpy@1.26.4', 'tomli@2.0.1']);
     expect(await sel('x86_64-linux', '3.12.1')).toEqual(['app-lib@1.0', 'coverage@7.6.0', 'numpy@2.1.0']);
@@ -57,8 +57,8 @@ describe('graph walk for lock-version < 2.1', () => {
     const ctx2 = await context({ offline: true, projectDir: bare, home });
     const r2 = await convertText(poetryConverter, join(bare, 'poetry.lock'), LOCK, ctx2).finally(() => ctx2.close());
     expect(r2.warnings.join()).toMatch(/no pyproject\.toml next to the lockfile/);
-    await writeFile(join(bare, 'poetry.nix'), r2.text);
-    await expect(nixEvalJson(`((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = import ${join(bare, 'poetry.nix')}; pythonVersion = "3.11"; }).selectedPackages`))
+    await writeFile(join(bare, 'poetry.json'), r2.text);
+    await expect(nixEvalJson(`((import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/poetry.nix { lock = builtins.fromJSON (builtins.readFile ${join(bare, 'poetry.json')}); pythonVersion = "3.11"; }).selectedPackages`))
       .rejects.toThrow(/records no groups; convert it with pyproject\.toml next to poetry\.lock/);
   });
 });

@@ -96,7 +96,7 @@ describe('Berry GitHub dependencies', () => {
       expect(offline.artifacts.find((x) => x.name === 'ghdep')!.fetch).toMatchObject({ type: 'archive', urls: [`https://github.com/octo/ghdep/archive/${commit}.tar.gz`] });
 
       // the Nix builder makes Yarn's zip, byte for byte, from the fetched archive
-      const data = join(project, 'yarn.nix');
+      const data = join(project, 'yarn.json');
       await writeFile(data, r.text);
       const cache = await nixBuildExpr(builderExpr(data));
       expect(await readdir(cache)).toContain(yarnZipName);
@@ -180,8 +180,8 @@ describe('classic GitHub dependencies', () => {
       const a = r.artifacts.find((x) => x.name === 'ghdep')!;
       expect(a.cachePath).toBe(commit);
       expect(a.fetch).toMatchObject({ type: 'file', urls: [url] });
-      await writeFile(join(dir, 'yarn.nix'), r.text);
-      const mirror = await nixBuildExpr(builderExpr(join(dir, 'yarn.nix')));
+      await writeFile(join(dir, 'yarn.json'), r.text);
+      const mirror = await nixBuildExpr(builderExpr(join(dir, 'yarn.json')));
       await server.close();
       await gitServer.close();
 

@@ -184,11 +184,11 @@ describe('Yarn 2.4 and 3.8 end to end', () => {
         expect(log).toContain('0 unpinned');
         expect(log).not.toMatch(/not verified|cannot rebuild|could not compare/);
         await lock2nix(s.dir, ['yarn', '--out', out, '--check'], l2nEnv);
-        const data = await readFile(join(out, 'yarn.nix'), 'utf8');
-        expect(data).toContain(`cacheKey = "${f.cacheKey}"`);
-        if (f.compression === 'mixed') expect(data).toContain(`libzip = "${f.libzip.version}"`);
+        const data = await readFile(join(out, 'yarn.json'), 'utf8');
+        expect(data).toContain(`"cacheKey": "${f.cacheKey}"`);
+        if (f.compression === 'mixed') expect(data).toContain(`"libzip": "${f.libzip.version}"`);
 
-        const cache = await nixBuildExpr(builderExpr(join(out, 'yarn.nix')));
+        const cache = await nixBuildExpr(builderExpr(join(out, 'yarn.json')));
         const ours = new Set(await readdir(cache));
         let compared = 0;
         for (const n of await readdir(s.yarnCache)) {

@@ -55,10 +55,10 @@ describe('yarn berry end to end', () => {
       expect(log).toContain('0 unpinned');
       expect(log).not.toMatch(/gitdep.*(network|not verified)/);
       await lock2nix(dir, ['yarn', '--out', out, '--check'], l2nEnv);
-      const data = await readFile(join(out, 'yarn.nix'), 'utf8');
+      const data = await readFile(join(out, 'yarn.json'), 'utf8');
       expect(data).toContain('native-darwin-arm64');
 
-      const cache = await nixBuildExpr(builderExpr(join(out, 'yarn.nix')));
+      const cache = await nixBuildExpr(builderExpr(join(out, 'yarn.json')));
       // the zips Yarn wrote itself, byte for byte
       const yarnCache = join(home, 'yarn-cache'); // YARN_CACHE_FOLDER of sealedEnv
       const ours = new Set(await readdir(cache));

@@ -40,14 +40,14 @@ describe('yarn classic end to end', () => {
       const out = join(dir, 'lock2nix');
       const log = await lock2nix(dir, ['yarn', '--out', out], sealedEnv(home));
       expect(log).toContain('0 unpinned');
-      const data = await readFile(join(out, 'yarn.nix'), 'utf8');
+      const data = await readFile(join(out, 'yarn.json'), 'utf8');
       expect(data).not.toMatch(/"sha1-/);
       expect(data).toContain('"@fix-scoped-1.0.0.tgz"');
       expect(data).toContain('native-darwin-1.0.0.tgz');
       // the same input gives the same bytes
       await lock2nix(dir, ['yarn', '--out', out, '--check'], sealedEnv(home));
 
-      const mirror = await nixBuildExpr(builderExpr(join(out, "yarn.nix")));
+      const mirror = await nixBuildExpr(builderExpr(join(out, 'yarn.json')));
 
       // everything off: only the mirror and the project remain
       await server.close();

@@ -15,7 +15,7 @@ export async function convert(file: string, opts: { offline: boolean; cacheDir?:
 
 /** A Nix expression: the core builder called with the harness package set on a data file. */
 export function builderExpr(dataFile: string, extra = ''): string {
-  return `(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/yarn.nix { lock = import ${dataFile}; ${extra} }`;
+  return `(import ${TEST_PKGS} { }).callPackage ${TEMPLATES_DIR}lib/yarn.nix { lock = builtins.fromJSON (builtins.readFile ${dataFile}); ${extra} }`;
 }
 
 /**
@@ -25,12 +25,12 @@ export function builderExpr(dataFile: string, extra = ''): string {
 export function evalExpr(dataFile: string): string {
   return `let
     pkgs = import ${TEST_PKGS} { };
-    lock = import ${dataFile};
+    lock = builtins.fromJSON (builtins.readFile ${dataFile});
     ok = builtins.listToAttrs (builtins.filter (x: x != null) (map (k:
-      if (builtins.tryEval (builtins.deepSeq lock.artifacts.\${k} true)).success then { name = k; value = lock.artifacts.\${k}; } else null)
+      if lock.artifacts.\${k} ? unpinned then null else { name = k; value = lock.artifacts.\${k}; })
       (builtins.attrNames lock.artifacts)));
     drv = pkgs.callPackage ${TEMPLATES_DIR}lib/yarn.nix { lock = lock // { artifacts = ok; }; };
-  in { throwing = builtins.length (builtins.attrNames lock.artifacts) - builtins.length (builtins.attrNames ok); drv = drv.drvPath; }`;
+  in { unpinned = builtins.length (builtins.attrNames lock.artifacts) - builtins.length (builtins.attrNames ok); drv = drv.drvPath; }`;
 }
 
 /**

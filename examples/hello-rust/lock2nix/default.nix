@@ -2,5 +2,5 @@
 # Use: (pkgs.callPackage ./lock2nix { }).<name>, or callPackage one lib/<builder>.nix yourself.
 { callPackage }:
 {
-  cargo = callPackage ./lib/cargo.nix { lock = import ./cargo.nix; };
+  cargo = callPackage ./lib/cargo.nix { lock = builtins.fromJSON (builtins.readFile ./cargo.json); };
 }
