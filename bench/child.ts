@@ -54,7 +54,7 @@ async function prepare(task: Task): Promise<Run> {
       if (code !== 0 && code !== 5) return { ok: false, error: `lock2nix exited ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`, ...(/not implemented yet/.test(stderr) ? { pending: true } : {}) };
       const summary = JSON.parse(stdout) as CliSummary;
       const o = summary.outputs[0]!;
-      return { ok: true, artifacts: o.artifacts, pinned: o.pinned, unpinned: summary.unpinned.length, outputBytes: (await stat(join(outDir, `${o.name}.nix`))).size };
+      return { ok: true, artifacts: o.artifacts, pinned: o.pinned, unpinned: summary.unpinned.length, outputBytes: (await stat(join(outDir, `${o.name}.json`))).size };
     };
   }
   const { convertText, createPrefetcher, silentReporter } = await import('../core/src/index.ts');

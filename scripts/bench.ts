@@ -220,19 +220,19 @@ try {
     const gen = await convertText(conv, lockFile, await readFile(lockFile, 'utf8'), {
       projectDir: lockDir, offline: true, prefetcher: createPrefetcher({ cacheDir: join(dir5, 'cache'), offline: true }), reporter: silentReporter, env: {},
     });
-    await writeFile(join(dir5, 'data.nix'), gen.text);
+    await writeFile(join(dir5, 'data.json'), gen.text);
     const fetched = gen.artifacts.filter((a) => a.fetch.type === 'file' && a.pin);
     const call = (a: (typeof fetched)[number]) => `(pkgs.fetchurl { url = "${(a.fetch as { urls: string[] }).urls[0]}"; name = "${(a.fetch as { name: string }).name}"; hash = "${a.pin!.hash}"; })`;
     const variants: Record<string, string> = {
       // (5a) the data file alone, each entry's `fetch` (fetchurl's own arguments) passed to fetchurl: same .drv paths as the hand-written list
-      'data-map': `let pkgs = import ${TEST_PKGS} { }; lock = import ./data.nix; in\nmap (a: pkgs.fetchurl a.fetch) (builtins.attrValues lock.artifacts)\n`,
+      'data-map': `let pkgs = import ${TEST_PKGS} { }; lock = builtins.fromJSON (builtins.readFile ./data.json); in\nmap (a: pkgs.fetchurl a.fetch) (builtins.attrValues lock.artifacts)\n`,
       'hand-list': `let pkgs = import ${TEST_PKGS} { }; in [\n${fetched.map((a) => `  ${call(a)}\n`).join('')}]\n`,
     };
     const builder = join(TEMPLATES_DIR, 'lib', conv.builder);
     const hasBuilder = convName !== 'synthetic' && (await readFile(builder, 'utf8').then(() => true, () => false));
     if (hasBuilder) {
       // (5b) the core builder (what default.nix calls) vs the same folder of links written by hand
-      variants['builder'] = `let pkgs = import ${TEST_PKGS} { }; in pkgs.callPackage ${builder} { lock = import ./data.nix; }\n`;
+      variants['builder'] = `let pkgs = import ${TEST_PKGS} { }; in pkgs.callPackage ${builder} { lock = builtins.fromJSON (builtins.readFile ./data.json); }\n`;
       variants['hand-folder'] = `let pkgs = import ${TEST_PKGS} { }; in pkgs.runCommand "offline-cache" { preferLocalBuild = true; allowSubstitutes = false; } ''\n  mkdir -p "$out"\n${fetched.map((a) => `  ln -s \${${call(a)}} "$out"/'${a.cachePath}'\n`).join('')}''\n`;
     }
     for (const [k, v] of Object.entries(variants)) await writeFile(join(dir5, `${k}.nix`), v);
@@ -274,7 +274,7 @@ try {
       });
     };
     const same = outs['data-map'] !== undefined && outs['data-map'] === outs['hand-list'];
-    pair('data-map', 'hand-list', `(5) nix-instantiate, ${fetched.length} deps: generated data file mapped to fetchurl vs a hand-written list of the same fetchurl calls${same ? ' (same .drv paths)' : ' (DIFFERENT .drv paths)'}`);
+    pair('data-map', 'hand-list', `(5) nix-instantiate, ${fetched.length} deps: generated data file (JSON, read with builtins.fromJSON) mapped to fetchurl vs a hand-written list of the same fetchurl calls${same ? ' (same .drv paths)' : ' (DIFFERENT .drv paths)'}`);
     if (hasBuilder) pair('builder', 'hand-folder', `(5) nix-instantiate, ${fetched.length} deps: generated data + core builder lib/${conv.builder} vs the same fetchurl calls linked into a folder by hand`);
   }
 } finally {
