@@ -12,9 +12,12 @@
 # fixed script, so the build command stays small for lockfiles with thousands of crates.
 { fetchurl, fetchgit, runCommand, writeText, lock, cargoLock ? null, name ? "cargo-vendor" }:
 let
-  data = if builtins.isAttrs lock then lock else import lock;
+  # the data itself, or the path of the data file (a legacy `.nix` one is read only to be refused below)
+  data = if builtins.isAttrs lock then lock
+    else if builtins.match ".*[.]nix" (toString lock) != null then import lock
+    else builtins.fromJSON (builtins.readFile lock);
   check =
-    if data.format or null != 2 then throw "lock2nix: cargo.nix reads generated data of format 2; run `lock2nix cargo` again"
+    if data.format or null != 3 then throw "lock2nix: cargo.nix reads generated data of format 3, got ${toString (data.format or "none")}; run `lock2nix cargo` again"
     else if data.ecosystem or null != "cargo" then throw "lock2nix: cargo.nix was handed ${data.ecosystem or "unknown"} data"
     else true;
   meta = data.meta;
@@ -22,18 +25,21 @@ let
   toml = builtins.toJSON; # a JSON string is a valid TOML basic string
   keys = builtins.attrNames data.artifacts; # sorted
   label = a: "${a.name} ${a.version}";
-  # data format 2: `fetch` is the fetcher's own arguments (`url`, or `urls` when there are none or several);
+  # data format 3: `fetch` is the fetcher's own arguments (`url`, or `urls` when there are none or several);
   # `type` is left out for a plain file, `cachePath` when it is the key
   typeOf = a: a.type or "file";
   # our own User-Agent (curl takes the last one): crates.io refuses plain curl agents on some endpoints
   userAgent = if (builtins.functionArgs fetchurl) ? curlOptsList then { curlOptsList = [ "--user-agent" meta.userAgent ]; } else null;
 
+  # format 3: an entry that could not be pinned has no hash but `unpinned`, the message to fail with when it
+  # is fetched (and only then: an entry nothing uses costs nothing)
+  fetchArgs = a: if a ? unpinned then throw a.unpinned else a.fetch;
   fetchOne = a:
     if typeOf a == "file" then
       (if a.fetch.urls or null == [ ] then
         throw "lock2nix: the download address of cargo package ${label a} is unknown (its registry's config.json was not read: --offline); run `lock2nix cargo` without --offline"
-      else fetchurl (if userAgent == null then a.fetch else a.fetch // userAgent))
-    else if typeOf a == "git" then fetchgit a.fetch
+      else fetchurl (if userAgent == null then fetchArgs a else fetchArgs a // userAgent))
+    else if typeOf a == "git" then fetchgit (fetchArgs a)
     else throw "lock2nix: cargo package ${label a} has nothing to fetch (${a.reason or ""})";
 
   # The plan: one tab-separated line per crate, read by a fixed script (so that the build command stays

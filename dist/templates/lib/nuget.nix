@@ -10,7 +10,7 @@
 # Uses only builtins, POSIX shell tools, sha512sum/base64 (coreutils) and unzip.
 { fetchurl, runCommand, unzip ? null, lock }:
 let
-  supported = 2;
+  supported = 3;
   checked =
     if (lock.format or 0) != supported then
       throw "lock2nix: nuget.nix reads generated data format ${toString supported}, got ${toString (lock.format or "none")}; run `lock2nix nuget` again"
@@ -21,10 +21,13 @@ let
   # a shell word that evaluates to exactly `s`
   quote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
 
-  # data format 2: `fetch` is fetchurl's own arguments; `type` is left out for a plain file (the only kind
+  # data format 3: `fetch` is fetchurl's own arguments; `type` is left out for a plain file (the only kind
   # placed here), `cachePath` when it is the key
+  # format 3: an entry that could not be pinned has no hash but `unpinned`, the message to fail with when it
+  # is fetched (and only then: an entry nothing uses costs nothing)
+  fetchArgs = a: if a ? unpinned then throw a.unpinned else a.fetch;
   line = key: let a = checked.artifacts.${key}; in
-    if a ? type then "" else "add ${quote (a.cachePath or key)} ${quote a.meta.lowerId} ${fetchurl a.fetch}";
+    if a ? type then "" else "add ${quote (a.cachePath or key)} ${quote a.meta.lowerId} ${fetchurl (fetchArgs a)}";
   lines = map line (builtins.attrNames checked.artifacts);
 in
 runCommand "nuget-source" {

@@ -38,12 +38,12 @@ let
     hasAttr head length listToAttrs map match replaceStrings sort split stringLength substring toString;
 
   checkedLock =
-    if (lock.format or null) != 2 then throw "lib/poetry.nix: unsupported lock2nix output format ${toString (lock.format or "?")}; regenerate with this lock2nix"
+    if (lock.format or null) != 3 then throw "lib/poetry.nix: reads lock2nix data format 3, got ${toString (lock.format or "none")}; run `lock2nix poetry` again to regenerate it"
     else if (lock.ecosystem or null) != "poetry" then throw "lib/poetry.nix: this is ${lock.ecosystem or "?"} data, not poetry"
     else lock;
   meta = checkedLock.meta;
   artifacts = checkedLock.artifacts;
-  # data format 2: `fetch` is the fetcher's own arguments; `cachePath` is left out when it is the key
+  # data format 3: `fetch` is the fetcher's own arguments; `cachePath` is left out when it is the key
   entry = k: let a = artifacts.${k}; in a // { key = k; cachePath = a.cachePath or k; };
   packages = meta.packages;
 
@@ -242,10 +242,12 @@ let
   buildFiles = filter (a: a.meta.kind != "wheel" || !(a.meta ? tags) || wheelOk a.meta.tags) (map entry (unique (concatMap (a: buildRequires.${a.key} or [ ]) (chosenFiles ++ map (p: entry (head p.files)) (gitPkgs ++ filter (p: hasAttr p.name localSources) localPkgs)))));
   wheelhouseFiles = unique (chosenFiles ++ filter (b: !(elem b.key (map (a: a.key) chosenFiles))) buildFiles);
 
-  fetchFile = a:
-    builtins.seq a.fetch.hash (fetchurl a.fetch);
+  # format 3: an entry that could not be pinned has no hash but `unpinned`, the message to fail with when it
+  # is fetched (and only then: an entry nothing uses costs nothing)
+  fetchArgs = a: if a ? unpinned then throw a.unpinned else a.fetch;
+  fetchFile = a: fetchurl (fetchArgs a);
   fetchTree = a:
-    builtins.seq a.fetch.hash (
+    builtins.seq (fetchArgs a) (
       if fetchgit == null then throw "lib/poetry.nix: fetchgit is needed for ${a.name}"
       else fetchgit a.fetch);
 

@@ -12,16 +12,19 @@ let
   shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
   flavour = lock.meta.flavour or "classic";
   outName = if outputName != null then outputName else if flavour == "classic" then "yarn-offline-mirror" else "yarn-berry-cache";
-  # data format 2: `fetch` is the fetcher's own arguments (`url`, or `urls` when there are several); `type` is
+  # data format 3: `fetch` is the fetcher's own arguments (`url`, or `urls` when there are several); `type` is
   # left out for a plain file, `cachePath` when it is the key, `fetch.name` when it is the URL's base name
   typeOf = a: a.type or "file";
   fileName = a: a.fetch.name or (baseNameOf (a.fetch.url or (builtins.head a.fetch.urls)));
   tools = builtins.filter (a: typeOf a != "none" && (a.meta.tool or null) != null) (builtins.attrValues lock.artifacts);
 
+  # format 3: an entry that could not be pinned has no hash but `unpinned`, the message to fail with when it
+  # is fetched (and only then: an entry nothing uses costs nothing)
+  fetchArgs = a: if a ? unpinned then throw a.unpinned else a.fetch;
   fetchOne = a:
-    if typeOf a == "file" then fetchurl a.fetch
-    else if typeOf a == "git" then fetchgit a.fetch
-    else if typeOf a == "archive" then fetchzip a.fetch
+    if typeOf a == "file" then fetchurl (fetchArgs a)
+    else if typeOf a == "git" then fetchgit (fetchArgs a)
+    else if typeOf a == "archive" then fetchzip (fetchArgs a)
     else throw "lock2nix: yarn: unknown fetch type ${typeOf a} for ${a.name}";
 
   # Yarn 1 reads a git dependency from the mirror as a plain tar of the tree (what `git archive` writes).
@@ -65,14 +68,14 @@ let
     in if (a.meta.zip or null) != null then berryZip a src else src;
 
   # one `place <file> <cache path> [<alias>]` line per placed artifact (an empty one for tools and entries with
-  # nothing to fetch), in key order; `place` (below) makes the folders and links. A plain file (no `type`, no
-  # `meta`: most entries) takes the short way.
+  # nothing to fetch), in key order; `place` (below) makes the folders and links. A plain pinned file (no `type`,
+  # `meta` or `unpinned`: most entries) takes the short way.
   line = f: key: a:
     if (a.type or "file") == "none" || (a.meta.tool or null) != null then "" else
     "place ${f a} ${shellQuote (a.cachePath or key)}"
     + (if (a.meta.alias or null) != null then " ${shellQuote a.meta.alias}" else "");
   links = f: builtins.concatStringsSep "\n" (map (key: let a = lock.artifacts.${key}; in
-    if a ? type || a ? meta then line f key a else "place ${fetchurl a.fetch} ${shellQuote (a.cachePath or key)}")
+    if a ? type || a ? meta || a ? unpinned then line f key a else "place ${fetchurl a.fetch} ${shellQuote (a.cachePath or key)}")
     (builtins.attrNames lock.artifacts));
   placeFn = ''
     place() {
@@ -84,7 +87,7 @@ let
     }
   '';
 in
-assert lock.format == 2 || throw "lock2nix: yarn.nix reads format 2 but the data file has format ${toString lock.format}; regenerate it with this lock2nix";
+assert lock.format or null == 3 || throw "lock2nix: yarn.nix reads data format 3 but the data file has format ${toString (lock.format or "none")}; run `lock2nix yarn` again to regenerate it";
 assert lock.ecosystem == "yarn";
 if flavour == "classic" then
   runCommand outName { preferLocalBuild = true; allowSubstitutes = false; } ''
