@@ -154,8 +154,17 @@ function str(file: string, line: number, field: string, v: LockValue | undefined
 function deps(file: string, line: number, field: string, v: LockValue | undefined): Record<string, string> | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'object') throw new LockfileError(file, line, `\`${field}\` must be a map`);
-  const out: Record<string, string> = {};
   // (the parser's maps have no prototype: for-in sees exactly the own keys, in Object.keys order)
+  let allStrings = true;
+  for (const k in v) {
+    if (typeof v[k] !== 'string') {
+      allStrings = false;
+      break;
+    }
+  }
+  // the parser's own map when it holds only strings (the usual case): a copy would be the same map
+  if (allStrings) return v as Record<string, string>;
+  const out: Record<string, string> = {};
   // the field name for a message is only made when a value is not a string
   for (const k in v) {
     const x = v[k];
