@@ -100,6 +100,25 @@ function scanLines(file: string, text: string): KeyLine[] {
   return found;
 }
 
+/**
+ * `integrity` values as Yarn 1 writes them, without quotes: a line of spaces, `integrity `, then a value the
+ * tokenizer reads as one identifier (it begins with a letter but not with `true`/`false`, which are read as
+ * booleans, and has only characters that neither end an identifier nor need escaping), then the line's end.
+ */
+const UNQUOTED_INTEGRITY = /(?<=^|\n)( +integrity )(?!true|false)([A-Za-z][A-Za-z0-9+/=-]*)(?=\r?\n)/g;
+
+/**
+ * The text given to @yarnpkg/lockfile: `text` with its unquoted `integrity` values put between quotes. The
+ * tokenizer builds an unquoted value one character at a time into a string it keeps as it is (a chain of about
+ * 90 pieces per entry: tens of MB for a large lockfile, all kept until the value is read); a quoted one it reads
+ * into one flat string. Both are one string token of the same value, so the parse is the same. Only done for
+ * a text without backslashes: then no string runs on past its line (each line's quotes were found balanced),
+ * so every line begins between tokens and the value is a token of its own.
+ */
+export function quoteIntegrity(text: string): string {
+  return text.includes('\\') ? text : text.replace(UNQUOTED_INTEGRITY, '$1"$2"');
+}
+
 function tryParse(text: string, file: string): { ok: true; result: ReturnType<typeof lockfile.parse> } | { ok: false; message: string } {
   try {
     return { ok: true, result: lockfile.parse(text, file) };
@@ -204,7 +223,10 @@ export function parseV1(file: string, raw: string): V1Lock {
   if (berry) throw new LockfileError(file, lineAt(raw, berry.index), 'this is a Berry lockfile, not a classic one');
   const text = raw.endsWith('\n') ? raw : `${raw}\n`;
   const keys = scanLines(file, text);
-  const parsed = tryParse(text, file);
+  const quoted = quoteIntegrity(text);
+  let parsed = tryParse(quoted, file);
+  // a failure is told (message, line) from the text as written
+  if (!parsed.ok && quoted !== text) parsed = tryParse(text, file);
   if (!parsed.ok) {
     // the library's own line numbers skip blank lines, so the place is found by parsing prefixes instead
     const reason = parsed.message.replace(/ \d+:\d+ in .*$/s, '').replace(/^Unknown token: \{[^}]*\}/, 'unexpected token');
