@@ -37,12 +37,28 @@ function checkFileHashes(a: Artifact, f: FetchedFile): void {
   }
 }
 
+/** Whether the converter must check a fetched file against an ecosystem hash the lockfile states. */
+function checksEcosystemHash(a: Artifact, conv: Converter): boolean {
+  if (conv.verify === undefined) return false;
+  for (const h of a.hashes) if (h.meaning === 'ecosystem') return true;
+  return false;
+}
+
+/**
+ * The pin of a file taken from the lockfile's own hash without any download (offline, or a converter whose
+ * stated file hashes are pinned as they are): the first case of pinFile, decided synchronously.
+ */
+function statedFilePin(a: Artifact & { fetch: { type: 'file' } }, conv: Converter, ctx: ConvertContext): Pin | undefined {
+  if (!ctx.offline && conv.pinStatedFileHashes !== true) return undefined;
+  const best = strongest(a.hashes, 'file');
+  return emittable(best) && !checksEcosystemHash(a, conv) ? { hash: hexToSri(best.algo, best.hex), by: 'lockfile' } : undefined;
+}
+
 async function pinFile(a: Artifact & { fetch: { type: 'file' } }, conv: Converter, ctx: ConvertContext): Promise<Pin | undefined> {
+  const stated = statedFilePin(a, conv, ctx);
+  if (stated) return stated;
   const best = strongest(a.hashes, 'file');
   const needsEcosystemCheck = a.hashes.some((h) => h.meaning === 'ecosystem') && conv.verify !== undefined;
-  if ((ctx.offline || conv.pinStatedFileHashes === true) && emittable(best) && !needsEcosystemCheck) {
-    return { hash: hexToSri(best.algo, best.hex), by: 'lockfile' };
-  }
   // the digests read below (the stated ones and sha256), each computed in the one pass over the bytes
   const digests = a.hashes.filter((h) => h.meaning === 'file').map((h) => h.algo);
   const req = { urls: a.fetch.urls, pkg: label(a), digests, ...(best ? { expect: { algo: best.algo, hex: best.hex } } : {}) };
@@ -128,25 +144,54 @@ export function earlierPin(a: Artifact, conv: Converter, e: EarlierEntry | undef
   return { hash, by: 'download' };
 }
 
-/** Pin every artifact. In parallel: the prefetcher bounds concurrency. The result keeps the input order. */
+/**
+ * Pin every artifact. In parallel: the prefetcher bounds concurrency. The result keeps the input order; so do
+ * the failures. An artifact whose pin needs no await (reused, taken from the lockfile, or nothing to fetch) is
+ * done on the spot, without a promise of its own: most of a large offline conversion.
+ */
 export async function pinAll(artifacts: Artifact[], conv: Converter, ctx: ConvertContext): Promise<PinnedArtifact[]> {
   let done = 0;
   const total = artifacts.length;
-  const settled = await Promise.allSettled(
-    artifacts.map(async (a): Promise<PinnedArtifact> => {
-      // a pin an earlier run verified for the same download (ctx.reusePin, optional) saves the fetch
-      let pin: Pin | undefined = a.fetch.type !== 'none' ? ctx.reusePin?.(a, conv.verifiedHashMeta) : undefined;
-      if (!pin && a.fetch.type === 'file') pin = await pinFile(a as Artifact & { fetch: { type: 'file' } }, conv, ctx);
-      else if (!pin && a.fetch.type !== 'none') pin = await pinTree(a, conv, ctx);
+  const out = new Array<PinnedArtifact>(total);
+  const failed = new Map<number, unknown>();
+  const finish = (i: number, a: Artifact, found: Pin | undefined): void => {
+    try {
+      let pin = found;
       if (!pin && ctx.offline && ctx.earlier) pin = earlierPin(a, conv, ctx.earlier(a.key));
       ctx.reporter.report({ type: 'progress', done: ++done, total, label: label(a) });
-      return pin ? { ...a, pin } : { ...a };
-    }),
-  );
-  const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      out[i] = pin ? { ...a, pin } : { ...a };
+    } catch (e) {
+      failed.set(i, e);
+    }
+  };
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const a = artifacts[i]!;
+    try {
+      // a pin an earlier run verified for the same download (ctx.reusePin, optional) saves the fetch
+      let pin: Pin | undefined = a.fetch.type !== 'none' ? ctx.reusePin?.(a, conv.verifiedHashMeta) : undefined;
+      if (!pin && a.fetch.type === 'file') pin = statedFilePin(a as Artifact & { fetch: { type: 'file' } }, conv, ctx);
+      if (pin || a.fetch.type === 'none') {
+        finish(i, a, pin);
+        continue;
+      }
+    } catch (e) {
+      failed.set(i, e);
+      continue;
+    }
+    const fetched = a.fetch.type === 'file' ? pinFile(a as Artifact & { fetch: { type: 'file' } }, conv, ctx) : pinTree(a, conv, ctx);
+    pending.push(
+      fetched.then(
+        (pin) => finish(i, a, pin),
+        (e: unknown) => void failed.set(i, e),
+      ),
+    );
+  }
+  await Promise.all(pending);
+  const failures = [...failed.entries()].sort((x, y) => x[0] - y[0]).map((x) => x[1]);
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) throw new PinError(failures);
-  return settled.map((r) => (r as PromiseFulfilledResult<PinnedArtifact>).value);
+  return out;
 }
 
 /** Several artifacts could not be pinned: every one is named, each with its own cause. */

@@ -104,7 +104,9 @@ function artifactData(eco: Ecosystem, a: PinnedArtifact, source: NixData | undef
     case 'file': {
       const first = f.urls[0];
       const implied = first !== undefined && urlBaseName(strip(first)) === strip(f.name);
-      fetch = { ...urlArgs(f.urls), name: implied ? undefined : f.name, hash };
+      const name = implied ? undefined : f.name;
+      // (urlArgs, without the copy)
+      fetch = f.urls.length === 1 ? { url: first, name, hash } : { urls: f.urls, name, hash };
       break;
     }
     case 'archive':
@@ -157,9 +159,12 @@ export function renderDataReport(input: RenderInput): Rendered {
     const first = firstUrl(a.fetch);
     return s.kind === 'registry' && s.url !== undefined && first !== undefined && Object.keys(s).every((k) => k === 'kind' || k === 'url' || (s as unknown as Record<string, unknown>)[k] === undefined) && strip(s.url) === strip(first);
   };
+  // (whether each artifact's source is implied, decided once: both loops below need it)
+  const implied = input.artifacts.map(isDefault);
   const groups = new Map<string, { text: string; source: Source; count: number } | null>();
-  for (const a of input.artifacts) {
-    if (isDefault(a)) continue;
+  for (let i = 0; i < input.artifacts.length; i++) {
+    if (implied[i]) continue;
+    const a = input.artifacts[i]!;
     const id = strip(sourceId(a.source));
     const text = sourceText(a.source, strip);
     const g = groups.get(id);
@@ -171,9 +176,10 @@ export function renderDataReport(input: RenderInput): Rendered {
   // (a name that is not a plain property of an object stays inline)
   for (const [id, g] of groups) if (g && g.count > 1 && id !== '__proto__') sources[id] = { ...g.source };
   const artifacts: Record<string, NixData> = {};
-  for (const a of input.artifacts) {
+  for (let i = 0; i < input.artifacts.length; i++) {
+    const a = input.artifacts[i]!;
     let source: NixData | undefined;
-    if (!isDefault(a)) {
+    if (!implied[i]) {
       const id = strip(sourceId(a.source));
       source = Object.hasOwn(sources, id) ? id : { ...a.source };
     }

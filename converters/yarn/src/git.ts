@@ -16,7 +16,8 @@ export function isGitUrl(u: string): boolean {
   const ph = protocolAndHost(u);
   if (!ph) return false;
   if (GIT_PROTOCOLS.has(ph.protocol) || /^git\+.+:$/.test(ph.protocol)) return true;
-  const path = urlPathname(u.replace(/#.*$/, ''));
+  // (the path stops at the first '#' anyway: no need to cut the fragment off first)
+  const path = urlPathname(u);
   if (!ph.host || !path) return false;
   if (path.endsWith('.git') || u.includes('.git#')) return true;
   if (GIT_HOSTS.has(ph.host)) return path.split('/').filter(Boolean).length === 2;

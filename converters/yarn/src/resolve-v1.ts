@@ -42,7 +42,7 @@ function stated(file: string, e: V1Entry, resolvedFragment: string | undefined):
   if (e.integrity !== undefined) {
     const p = parseIntegrity(e.integrity);
     if (!p) throw new LockfileError(file, e.line, `malformed integrity ${JSON.stringify(e.integrity)}`);
-    for (const h of p.hashes) hashes.push({ ...h, meaning: 'file', field: 'integrity' });
+    for (const h of p.hashes) hashes.push({ algo: h.algo, hex: h.hex, meaning: 'file', field: 'integrity' });
   }
   if (resolvedFragment !== undefined && /^[0-9a-f]{40}$/.test(resolvedFragment)) {
     const clash = hashes.find((h) => h.algo === 'sha1' && h.hex !== resolvedFragment);

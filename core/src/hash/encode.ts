@@ -56,7 +56,11 @@ export function toSri(algo: HashAlgo, bytes: Uint8Array): string {
 }
 
 export function hexToSri(algo: HashAlgo, hex: string): string {
-  return toSri(algo, hexToBytes(hex));
+  // Buffer's hex decoding stops at the first pair that is not hex: every character was read when it gives
+  // half as many bytes (otherwise hexToBytes refuses the text, as it always did)
+  const b = Buffer.from(hex, 'hex');
+  if (b.length * 2 !== hex.length) return toSri(algo, hexToBytes(hex));
+  return `${algo}-${b.toString('base64')}`;
 }
 
 export interface ParsedHash {
