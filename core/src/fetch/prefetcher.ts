@@ -204,9 +204,10 @@ export class HttpPrefetcher implements Prefetcher {
 
   /**
    * Headers for one hop. `sameOrigin`: the chain has not left the first URL's origin, so the caller's own
-   * headers still apply. Credentials registered with authorize() and from .netrc are chosen per URL.
+   * headers still apply. Credentials registered with authorize() and from .netrc are chosen per URL. A promise only
+   * until the .netrc file has been read.
    */
-  private async headersFor(u: URL, extra: Record<string, string> | undefined, sameOrigin: boolean, basic: string | undefined): Promise<Record<string, string>> {
+  private headersFor(u: URL, extra: Record<string, string> | undefined, sameOrigin: boolean, basic: string | undefined): Record<string, string> | Promise<Record<string, string>> {
     const h: Record<string, string> = { 'user-agent': this.opts.userAgent ?? DEFAULT_USER_AGENT };
     if (sameOrigin && extra) for (const k in extra) h[k.toLowerCase()] = extra[k]!;
     if (this.auth.length > 0) {
@@ -216,7 +217,8 @@ export class HttpPrefetcher implements Prefetcher {
     }
     if (!h.authorization && basic) h.authorization = `Basic ${basic}`;
     if (!h.authorization) {
-      const n = netrcLookup(this.netrcRead ?? (await this.netrcEntries()), u.hostname);
+      if (this.netrcRead === undefined) return this.netrcEntries().then(() => this.headersFor(u, extra, sameOrigin, basic));
+      const n = netrcLookup(this.netrcRead, u.hostname);
       if (n && (n.login !== undefined || n.password !== undefined)) {
         h.authorization = `Basic ${Buffer.from(`${n.login ?? ''}:${n.password ?? ''}`).toString('base64')}`;
       }
@@ -237,7 +239,8 @@ export class HttpPrefetcher implements Prefetcher {
     for (let hop = 0; ; hop++) {
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new AttemptError(`unsupported protocol ${u.protocol}`, { retryable: false });
       const { url: plain, basic } = stripUserinfo(u);
-      const headers = await this.headersFor(u, extra, sameOrigin, basic);
+      const maybe = this.headersFor(u, extra, sameOrigin, basic);
+      const headers = maybe instanceof Promise ? await maybe : maybe;
       if (always) Object.assign(headers, always);
       const ex = new Exchange(this.opts.signal);
       let res: { status: number; headers: ResponseHeaders };
@@ -311,7 +314,7 @@ export class HttpPrefetcher implements Prefetcher {
         status: res.status,
         ...(res.status === 429 || res.status >= 500 ? { retryAfterMs: parseRetryAfter(res.headers['retry-after']) } : {}),
       });
-    } else {
+    } else if (p) {
       await this.dropPartial(state);
     }
     const cl = header(res.headers, 'content-length');
@@ -323,7 +326,7 @@ export class HttpPrefetcher implements Prefetcher {
       // when the server names the version and takes ranges
       const validator = validatorOf(res.headers);
       const resumable = req.expect && validator && cl !== undefined && !encoded && header(res.headers, 'accept-ranges') === 'bytes';
-      tmp = (resumable ? await this.cache.partialPath(url, { validator, total: Number(cl) }) : undefined) ?? (await this.cache.tempPath());
+      tmp = (resumable ? await this.cache.partialPath(url, { validator, total: Number(cl) }) : undefined) ?? this.cache.tempPathNow() ?? (await this.cache.tempPath());
     }
     state.partial = undefined;
     let keep = false;
@@ -425,7 +428,7 @@ export class HttpPrefetcher implements Prefetcher {
         this.reporter.report({ type: 'fetch-start', url: redactUrl(url), pkg: req.pkg });
         let mismatches = 0;
         const state: ResumeState = {};
-        if (req.expect) {
+        if (req.expect && this.cache.hasLeftovers()) {
           // a download of this URL that a killed run left behind
           const left = await this.cache.claimPartial(url).catch(() => undefined);
           if (left) state.partial = { tmp: left.data, bytes: left.bytes, validator: left.meta.validator, total: left.meta.total };
@@ -442,7 +445,7 @@ export class HttpPrefetcher implements Prefetcher {
           });
           return { verified, url };
         } catch (e) {
-          await this.dropPartial(state);
+          if (state.partial) await this.dropPartial(state);
           const mm = e instanceof HashMismatchError ? e : (e as { mismatch?: HashMismatchError }).mismatch;
           this.reporter.report({ type: 'fetch-failed', url: redactUrl(url), pkg: req.pkg, cause: mm ? 'hash mismatch' : e instanceof Error ? e.message : String(e) });
           if (mm) {
