@@ -171,6 +171,8 @@ function isAlive(pid: number): boolean {
 const sha256hex = (s: string): string => hash('sha256', s, 'hex');
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 const HEX64 = /^[0-9a-f]{64}$/;
+/** the digests that get a hard link in digests/ (sha256 names the blob itself) */
+const LINKED = ['sha1', 'sha512'] as const;
 /** partial/<pid>-<random>.<sha256(url)>.<total>.<base64url(validator)> */
 const PARTIAL_NAME = /^(\d+)-([0-9a-z]+)\.([0-9a-f]{64})\.(\d+)\.([A-Za-z0-9_-]+)$/;
 /** the longest file name most filesystems take */
@@ -187,6 +189,8 @@ export class DownloadCache {
   private readonly blobDir: string;
   private readonly tmpDir: string;
   private readonly urlIndexDir: string;
+  private readonly indexDir: string;
+  private readonly partialDir: string;
   private readonly digestDirs: Record<HashAlgo, string>;
   /** unique per process: the pid plus a random part (pids are reused), then a counter */
   private readonly prefix = `${process.pid}-${randomBytes(6).toString('hex')}`;
@@ -199,6 +203,8 @@ export class DownloadCache {
     this.blobDir = join(root, 'blobs', 'sha256');
     this.tmpDir = join(root, 'tmp');
     this.urlIndexDir = join(root, 'index', 'url');
+    this.indexDir = join(root, 'index');
+    this.partialDir = join(root, 'partial');
     this.digestDirs = { sha1: join(root, 'digests', 'sha1'), sha256: join(root, 'digests', 'sha256'), sha512: join(root, 'digests', 'sha512') };
   }
 
@@ -226,7 +232,7 @@ export class DownloadCache {
 
   /** the older layout's digest entry (read; written only without hard links) */
   private digestIndex(algo: HashAlgo, hex: string): string {
-    return join(this.root, 'index', algo, hex.slice(0, 2), hex);
+    return `${this.indexDir}/${algo}/${hex.slice(0, 2)}/${hex}`;
   }
 
   private digestEntry(algo: HashAlgo, hex: string): string {
@@ -255,18 +261,38 @@ export class DownloadCache {
     return p;
   }
 
-  /** Run `op` (a rename, link or create into `dir`); when `dir` vanished under us, create it and run it again. */
-  private async into<T>(dir: string, op: () => T | Promise<T>): Promise<T> {
-    if (!this.ready.has(dir)) await this.ensureDir(dir);
+  /**
+   * Run `op` (a synchronous rename, link or create into `dir`); when `dir` vanished under us, create it and run it
+   * again. Synchronous (no promise, no turn of the event loop) when `dir` is known to exist and `op` succeeds.
+   */
+  private into<T>(dir: string, op: () => T): T | Promise<T> {
+    if (!this.ready.has(dir)) return this.intoSlow(dir, op, true);
     try {
-      return await op();
+      return op();
     } catch (e) {
       if (code(e) !== 'ENOENT') throw e;
-      this.dirs.delete(dir);
-      this.ready.delete(dir);
-      await this.ensureDir(dir);
-      return await op();
+      return this.intoSlow(dir, op, false);
     }
+  }
+
+  private async intoSlow<T>(dir: string, op: () => T, first: boolean): Promise<T> {
+    if (first) {
+      await this.ensureDir(dir);
+      try {
+        return op();
+      } catch (e) {
+        if (code(e) !== 'ENOENT') throw e;
+      }
+    }
+    this.dirs.delete(dir);
+    this.ready.delete(dir);
+    await this.ensureDir(dir);
+    return op();
+  }
+
+  /** tempPath() without a promise once tmp/ exists and was swept (every call after the first); else undefined. */
+  tempPathNow(suffix = ''): string | undefined {
+    return this.swept && this.ready.has(this.tmpDir) ? `${this.tmpDir}/${this.uniqueName()}${suffix}` : undefined;
   }
 
   /** A fresh temp path under tmp/ (file or folder), named after this process so a sweep knows its owner. */
@@ -287,10 +313,15 @@ export class DownloadCache {
   async partialPath(url: string, meta: { validator: string; total: number }): Promise<string | undefined> {
     const name = `${this.uniqueName()}.${sha256hex(url)}.${meta.total}.${Buffer.from(meta.validator).toString('base64url')}`;
     if (Buffer.byteLength(name) > NAME_MAX || !Number.isSafeInteger(meta.total) || meta.total <= 0 || meta.validator === '') return undefined;
-    await this.tempPath(); // the first call sweeps what dead runs left
-    const dir = join(this.root, 'partial');
-    await this.ensureDir(dir);
-    return join(dir, name);
+    if (this.tempPathNow() === undefined) await this.tempPath(); // the first call sweeps what dead runs left
+    const dir = this.partialDir;
+    if (!this.ready.has(dir)) await this.ensureDir(dir);
+    return `${dir}/${name}`;
+  }
+
+  /** Whether partial/ held downloads of other runs when first listed (if not, claimPartial() has nothing to give). */
+  hasLeftovers(): boolean {
+    return this.listLeftovers().size > 0;
   }
 
   /** The partial downloads in partial/ by sha256(url) (those of live processes and this one included; checked at claim). */
@@ -299,7 +330,7 @@ export class DownloadCache {
     const map = new Map<string, string[]>();
     let names: string[] = [];
     try {
-      names = readdirSync(join(this.root, 'partial'));
+      names = readdirSync(this.partialDir);
     } catch {
       // none
     }
@@ -325,7 +356,7 @@ export class DownloadCache {
     const names = map.get(h);
     if (!names) return undefined;
     map.delete(h);
-    const dir = join(this.root, 'partial');
+    const dir = this.partialDir;
     for (const n of names) {
       const m = PARTIAL_NAME.exec(n)!;
       const pid = Number(m[1]);
@@ -450,9 +481,29 @@ export class DownloadCache {
    */
   async commitBlob(tmp: string, info: { size: number; digests: SomeDigests }, url: string | undefined): Promise<BlobInfo> {
     const path = this.blobPath(info.digests.sha256);
-    await this.into(this.blobDir, () => renameSync(tmp, path));
-    await this.index(path, info, url);
+    const moved = this.into(this.blobDir, () => renameSync(tmp, path));
+    if (moved !== undefined) await moved;
+    if (url !== undefined || !this.indexNow(path, info.digests)) await this.index(path, info, url);
     return { path, size: info.size, digests: blobDigests(path, info.digests) };
+  }
+
+  /**
+   * The digest links of index() made synchronously, when their folders are known to exist and each link is made or
+   * already there; false leaves the rest (another error, a folder to create) to index(), which may run them all again.
+   */
+  private indexNow(path: string, digests: SomeDigests): boolean {
+    for (const algo of LINKED) {
+      const hex = digests[algo];
+      if (hex === undefined) continue;
+      const dir = this.digestDirs[algo];
+      if (!this.ready.has(dir)) return false;
+      try {
+        linkSync(path, `${dir}/${hex}`);
+      } catch (e) {
+        if (code(e) !== 'EEXIST') return false;
+      }
+    }
+    return true;
   }
 
   /**

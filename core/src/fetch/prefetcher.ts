@@ -1,4 +1,4 @@
-// The prefetcher: bounded concurrency (p-queue), keep-alive HTTP (undici), redirects followed by hand (so that
+// The prefetcher: bounded concurrency (slots.ts), keep-alive HTTP (undici), redirects followed by hand (so that
 // credentials stay with their origin and https never downgrades), retries with jittered exponential back-off
 // that honour Retry-After, hashes streamed while the body goes to a temp file, and a content-addressed cache
 // (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
@@ -20,6 +20,7 @@ import { backoffDelay, parseRetryAfter, redactText, redactUrl, retryableError, r
 import type { FetchedFile, FetchedTree, FileRequest, GitRequest, Prefetcher, PrefetcherOptions, TextRequest, TextResponse } from './types.ts';
 import { Exchange, type ResponseHeaders } from './exchange.ts';
 import { fetchGitTree } from './git.ts';
+import { Slots } from './slots.ts';
 import { unpackArchive } from './archive.ts';
 
 export const DEFAULT_USER_AGENT = 'lock2nix/0.1.0 (+https://github.com/lock2nix/lock2nix)';
@@ -124,7 +125,8 @@ function stripUserinfo(u: URL): { url: string; basic: string | undefined } {
 export class HttpPrefetcher implements Prefetcher {
   readonly cacheDir: string;
   readonly cache: DownloadCache;
-  private readonly queue: PQueue;
+  /** downloads and text requests */
+  private readonly queue: Slots;
   /** git clones and unpacking: CPU and disk heavy, fewer at once */
   private readonly heavy: PQueue;
   private readonly agentOpts: ConstructorParameters<typeof UndiciAgent>[0] & object;
@@ -149,7 +151,7 @@ export class HttpPrefetcher implements Prefetcher {
     this.cache = new DownloadCache(this.cacheDir);
     const concurrency = opts.concurrency ?? 16;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency must be a whole number ≥ 1, not ${concurrency}`);
-    this.queue = new PQueue({ concurrency });
+    this.queue = new Slots(concurrency);
     this.heavy = new PQueue({ concurrency: Math.max(1, Math.min(4, concurrency)) });
     this.retries = Math.max(1, opts.retries ?? 4);
     this.backoffMs = opts.backoffMs ?? 500;
@@ -204,9 +206,10 @@ export class HttpPrefetcher implements Prefetcher {
 
   /**
    * Headers for one hop. `sameOrigin`: the chain has not left the first URL's origin, so the caller's own
-   * headers still apply. Credentials registered with authorize() and from .netrc are chosen per URL.
+   * headers still apply. Credentials registered with authorize() and from .netrc are chosen per URL. A promise only
+   * until the .netrc file has been read.
    */
-  private async headersFor(u: URL, extra: Record<string, string> | undefined, sameOrigin: boolean, basic: string | undefined): Promise<Record<string, string>> {
+  private headersFor(u: URL, extra: Record<string, string> | undefined, sameOrigin: boolean, basic: string | undefined): Record<string, string> | Promise<Record<string, string>> {
     const h: Record<string, string> = { 'user-agent': this.opts.userAgent ?? DEFAULT_USER_AGENT };
     if (sameOrigin && extra) for (const k in extra) h[k.toLowerCase()] = extra[k]!;
     if (this.auth.length > 0) {
@@ -216,7 +219,8 @@ export class HttpPrefetcher implements Prefetcher {
     }
     if (!h.authorization && basic) h.authorization = `Basic ${basic}`;
     if (!h.authorization) {
-      const n = netrcLookup(this.netrcRead ?? (await this.netrcEntries()), u.hostname);
+      if (this.netrcRead === undefined) return this.netrcEntries().then(() => this.headersFor(u, extra, sameOrigin, basic));
+      const n = netrcLookup(this.netrcRead, u.hostname);
       if (n && (n.login !== undefined || n.password !== undefined)) {
         h.authorization = `Basic ${Buffer.from(`${n.login ?? ''}:${n.password ?? ''}`).toString('base64')}`;
       }
@@ -237,7 +241,8 @@ export class HttpPrefetcher implements Prefetcher {
     for (let hop = 0; ; hop++) {
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new AttemptError(`unsupported protocol ${u.protocol}`, { retryable: false });
       const { url: plain, basic } = stripUserinfo(u);
-      const headers = await this.headersFor(u, extra, sameOrigin, basic);
+      const maybe = this.headersFor(u, extra, sameOrigin, basic);
+      const headers = maybe instanceof Promise ? await maybe : maybe;
       if (always) Object.assign(headers, always);
       const ex = new Exchange(this.opts.signal);
       let res: { status: number; headers: ResponseHeaders };
@@ -311,7 +316,7 @@ export class HttpPrefetcher implements Prefetcher {
         status: res.status,
         ...(res.status === 429 || res.status >= 500 ? { retryAfterMs: parseRetryAfter(res.headers['retry-after']) } : {}),
       });
-    } else {
+    } else if (p) {
       await this.dropPartial(state);
     }
     const cl = header(res.headers, 'content-length');
@@ -323,7 +328,7 @@ export class HttpPrefetcher implements Prefetcher {
       // when the server names the version and takes ranges
       const validator = validatorOf(res.headers);
       const resumable = req.expect && validator && cl !== undefined && !encoded && header(res.headers, 'accept-ranges') === 'bytes';
-      tmp = (resumable ? await this.cache.partialPath(url, { validator, total: Number(cl) }) : undefined) ?? (await this.cache.tempPath());
+      tmp = (resumable ? await this.cache.partialPath(url, { validator, total: Number(cl) }) : undefined) ?? this.cache.tempPathNow() ?? (await this.cache.tempPath());
     }
     state.partial = undefined;
     let keep = false;
@@ -418,14 +423,14 @@ export class HttpPrefetcher implements Prefetcher {
     }
     if (req.urls.length === 0) throw new FetchError('(no URL)', 'no candidate URL', { pkg: req.pkg });
     if (this.opts.offline) throw new FetchError(redactUrl(req.urls[0]!), 'not in the cache and running offline', { pkg: req.pkg });
-    const { verified, url } = (await this.queue.add(async () => {
+    const { verified, url } = await this.queue.run(async () => {
       const failures: { url: string; cause: string; status: number | undefined }[] = [];
       let mismatch: HashMismatchError | undefined;
       for (const url of req.urls) {
         this.reporter.report({ type: 'fetch-start', url: redactUrl(url), pkg: req.pkg });
         let mismatches = 0;
         const state: ResumeState = {};
-        if (req.expect) {
+        if (req.expect && this.cache.hasLeftovers()) {
           // a download of this URL that a killed run left behind
           const left = await this.cache.claimPartial(url).catch(() => undefined);
           if (left) state.partial = { tmp: left.data, bytes: left.bytes, validator: left.meta.validator, total: left.meta.total };
@@ -442,7 +447,7 @@ export class HttpPrefetcher implements Prefetcher {
           });
           return { verified, url };
         } catch (e) {
-          await this.dropPartial(state);
+          if (state.partial) await this.dropPartial(state);
           const mm = e instanceof HashMismatchError ? e : (e as { mismatch?: HashMismatchError }).mismatch;
           this.reporter.report({ type: 'fetch-failed', url: redactUrl(url), pkg: req.pkg, cause: mm ? 'hash mismatch' : e instanceof Error ? e.message : String(e) });
           if (mm) {
@@ -464,7 +469,7 @@ export class HttpPrefetcher implements Prefetcher {
       const cause = [first!.cause, ...others.map((f) => `also tried ${redactUrl(f.url)}: ${f.cause}`)].join('; ');
       const last = failures[failures.length - 1]!;
       throw new FetchError(redactUrl(first!.url), cause, { pkg: req.pkg, ...(last.status !== undefined ? { status: last.status } : {}) });
-    })) as { verified: Verified; url: string };
+    });
     // into the cache outside the queue, so that the next download need not wait for the rename and links; indexed
     // by URL only without an expected digest: with one, that digest is how the cache is asked again
     let blob: BlobInfo;
@@ -499,7 +504,7 @@ export class HttpPrefetcher implements Prefetcher {
   async text(req: TextRequest): Promise<TextResponse> {
     const pkg = req.pkg ?? req.url;
     if (this.opts.offline) throw new FetchError(redactUrl(req.url), 'running offline', req.pkg ? { pkg: req.pkg } : {});
-    return (await this.queue.add(async () => {
+    return await this.queue.run(async (): Promise<TextResponse> => {
       const always = req.accept ? { accept: req.accept } : undefined;
       try {
         return await this.withRetries(req.url, pkg, async () => {
@@ -525,7 +530,7 @@ export class HttpPrefetcher implements Prefetcher {
         if (e instanceof AttemptError) throw new FetchError(redactUrl(req.url), e.message, { ...(req.pkg ? { pkg: req.pkg } : {}), ...(e.status !== undefined ? { status: e.status } : {}) });
         throw e;
       }
-    })) as TextResponse;
+    });
   }
 
   async close(): Promise<void> {
