@@ -1,4 +1,4 @@
-// The prefetcher: bounded concurrency (slots.ts), keep-alive HTTP (undici), redirects followed by hand (so that
+// The prefetcher: bounded concurrency (p-queue), keep-alive HTTP (undici), redirects followed by hand (so that
 // credentials stay with their origin and https never downgrades), retries with jittered exponential back-off
 // that honour Retry-After, hashes streamed while the body goes to a temp file, and a content-addressed cache
 // (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
@@ -20,7 +20,6 @@ import { backoffDelay, parseRetryAfter, redactText, redactUrl, retryableError, r
 import type { FetchedFile, FetchedTree, FileRequest, GitRequest, Prefetcher, PrefetcherOptions, TextRequest, TextResponse } from './types.ts';
 import { Exchange, type ResponseHeaders } from './exchange.ts';
 import { fetchGitTree } from './git.ts';
-import { Slots } from './slots.ts';
 import { unpackArchive } from './archive.ts';
 
 export const DEFAULT_USER_AGENT = 'lock2nix/0.1.0 (+https://github.com/lock2nix/lock2nix)';
@@ -125,8 +124,7 @@ function stripUserinfo(u: URL): { url: string; basic: string | undefined } {
 export class HttpPrefetcher implements Prefetcher {
   readonly cacheDir: string;
   readonly cache: DownloadCache;
-  /** downloads and text requests */
-  private readonly queue: Slots;
+  private readonly queue: PQueue;
   /** git clones and unpacking: CPU and disk heavy, fewer at once */
   private readonly heavy: PQueue;
   private readonly agentOpts: ConstructorParameters<typeof UndiciAgent>[0] & object;
@@ -151,7 +149,7 @@ export class HttpPrefetcher implements Prefetcher {
     this.cache = new DownloadCache(this.cacheDir);
     const concurrency = opts.concurrency ?? 16;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency must be a whole number ≥ 1, not ${concurrency}`);
-    this.queue = new Slots(concurrency);
+    this.queue = new PQueue({ concurrency });
     this.heavy = new PQueue({ concurrency: Math.max(1, Math.min(4, concurrency)) });
     this.retries = Math.max(1, opts.retries ?? 4);
     this.backoffMs = opts.backoffMs ?? 500;
@@ -423,7 +421,7 @@ export class HttpPrefetcher implements Prefetcher {
     }
     if (req.urls.length === 0) throw new FetchError('(no URL)', 'no candidate URL', { pkg: req.pkg });
     if (this.opts.offline) throw new FetchError(redactUrl(req.urls[0]!), 'not in the cache and running offline', { pkg: req.pkg });
-    const { verified, url } = await this.queue.run(async () => {
+    const { verified, url } = (await this.queue.add(async () => {
       const failures: { url: string; cause: string; status: number | undefined }[] = [];
       let mismatch: HashMismatchError | undefined;
       for (const url of req.urls) {
@@ -469,7 +467,7 @@ export class HttpPrefetcher implements Prefetcher {
       const cause = [first!.cause, ...others.map((f) => `also tried ${redactUrl(f.url)}: ${f.cause}`)].join('; ');
       const last = failures[failures.length - 1]!;
       throw new FetchError(redactUrl(first!.url), cause, { pkg: req.pkg, ...(last.status !== undefined ? { status: last.status } : {}) });
-    });
+    })) as { verified: Verified; url: string };
     // into the cache outside the queue, so that the next download need not wait for the rename and links; indexed
     // by URL only without an expected digest: with one, that digest is how the cache is asked again
     let blob: BlobInfo;
@@ -504,7 +502,7 @@ export class HttpPrefetcher implements Prefetcher {
   async text(req: TextRequest): Promise<TextResponse> {
     const pkg = req.pkg ?? req.url;
     if (this.opts.offline) throw new FetchError(redactUrl(req.url), 'running offline', req.pkg ? { pkg: req.pkg } : {});
-    return await this.queue.run(async (): Promise<TextResponse> => {
+    return (await this.queue.add(async () => {
       const always = req.accept ? { accept: req.accept } : undefined;
       try {
         return await this.withRetries(req.url, pkg, async () => {
@@ -530,7 +528,7 @@ export class HttpPrefetcher implements Prefetcher {
         if (e instanceof AttemptError) throw new FetchError(redactUrl(req.url), e.message, { ...(req.pkg ? { pkg: req.pkg } : {}), ...(e.status !== undefined ? { status: e.status } : {}) });
         throw e;
       }
-    });
+    })) as TextResponse;
   }
 
   async close(): Promise<void> {
