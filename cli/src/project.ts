@@ -216,7 +216,7 @@ async function earlierOutput(outDir: string, name: string, l: FoundLockfile): Pr
   }
   if (text === undefined || dataFileKind(text) === undefined) return undefined;
   try {
-    const data = readDataFile(text, path);
+    const data = readDataFile(text, path, { pinnedOnly: true });
     if ((data.format !== 2 && data.format !== 3) || data.ecosystem !== l.converter.ecosystem || data.lockfile.name !== basename(l.file)) return undefined;
     // only pinned entries can lend anything; the rest is let go before the conversion starts
     const pinned = new Map<string, EarlierEntry>();

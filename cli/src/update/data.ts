@@ -204,8 +204,18 @@ function looksLikeJson(text: string): boolean {
   return /^\s*(\{\s*("|\})|\[)/.test(text);
 }
 
-/** Read a generated data file (format 3 JSON, or a legacy format 1 or 2 Nix file) into entries keyed like `artifacts`. */
-export function readDataFile(text: string, file = 'data file'): DataFile {
+/** Whether a raw entry of `artifacts` gets a `hash` in readDataFile (a pinned entry), decided without building it. */
+function rawPinned(a: Record<string, NixValue>, format: NixValue | undefined): boolean {
+  if (format !== 1 && (typeof a.type === 'string' ? a.type : 'file') === 'none') return false;
+  return typeof asRecord(a.fetch).hash === 'string';
+}
+
+/**
+ * Read a generated data file (format 3 JSON, or a legacy format 1 or 2 Nix file) into entries keyed like `artifacts`.
+ * `pinnedOnly`: only the entries with a hash (those an --offline run can take anything from); the others are not
+ * built at all (a large offline output is mostly unpinned entries).
+ */
+export function readDataFile(text: string, file = 'data file', opts: { pinnedOnly?: boolean } = {}): DataFile {
   const json = looksLikeJson(text);
   const top = asRecord(json ? parseJsonData(text, file) : parseNixData(text, file));
   const format = top.format;
@@ -215,6 +225,11 @@ export function readDataFile(text: string, file = 'data file'): DataFile {
   const entries = new Map<string, DataEntry>();
   for (const [key, raw] of Object.entries(asRecord(top.artifacts))) {
     const a = asRecord(raw);
+    if (opts.pinnedOnly && !rawPinned(a, format)) {
+      // (the one check below that can fail the whole file, made for the skipped entry too)
+      if (format !== 1 && typeof a.source === 'string' && !Object.hasOwn(sources, a.source)) throw new DataFileError(`${file}: ${key}: source ${JSON.stringify(a.source)} is not in sources`);
+      continue;
+    }
     const fetch = sortedRecord(format === 1 ? asRecord(a.fetch) : fetchV1(a));
     // a legacy unpinned entry's `hash = throw "..."`: no hash, as format 3 writes it (the message is `unpinned`)
     if (isThrow(fetch.hash)) delete fetch.hash;
