@@ -4,7 +4,7 @@
 
 import { stripCredentials } from './credentials.ts';
 import type { Ecosystem, NixData, PinnedArtifact, Source } from './model.ts';
-import { printJson } from './json.ts';
+import { printJsonPieces } from './json.ts';
 import { label } from './pin.ts';
 
 /**
@@ -145,6 +145,17 @@ export function renderData(input: RenderInput): string {
 
 /** `renderData`, also telling whether credentials were left out. */
 export function renderDataReport(input: RenderInput): Rendered {
+  const r = renderDataPieces(input);
+  return { text: joinPieces(r.pieces), strippedCredentials: r.strippedCredentials };
+}
+
+/** The text of `pieces` (as Out.text() joins them). */
+export function joinPieces(pieces: readonly string[]): string {
+  return pieces.length === 1 ? pieces[0]! : pieces.join('');
+}
+
+/** `renderDataReport` with the text left in the pieces it was printed in (see printJsonPieces). */
+export function renderDataPieces(input: RenderInput): { pieces: string[]; strippedCredentials: boolean } {
   // credentials are stripped from every string while printing: the same text as printing
   // stripCredentialsDeep(data), without a deep copy of the data
   let changed = false;
@@ -194,6 +205,6 @@ export function renderDataReport(input: RenderInput): Rendered {
     sources: Object.keys(sources).length > 0 ? sources : undefined,
     artifacts,
   };
-  const text = printJson(data, { map: strip, order: TOP_KEYS });
-  return { text, strippedCredentials: changed };
+  const pieces = printJsonPieces(data, { map: strip, order: TOP_KEYS });
+  return { pieces, strippedCredentials: changed };
 }
