@@ -26,7 +26,7 @@ import {
   type Ecosystem,
 } from '@lock2nix/core';
 import { infoFor, registry } from './registry.ts';
-import { readDataFile } from './update/data.ts';
+import { mayHavePinnedEntries, readDataFile } from './update/data.ts';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'target', '.yarn', '.venv', 'venv', '__pycache__', 'bin', 'result', '.direnv', '.tools', '.cache']);
 const MAX_DEPTH = 6;
@@ -216,6 +216,8 @@ async function earlierOutput(outDir: string, name: string, l: FoundLockfile): Pr
     if (text !== undefined) break;
   }
   if (text === undefined || dataFileKind(text) === undefined) return undefined;
+  // nothing pinned, nothing to lend: the same as no earlier output (every look-up would find nothing)
+  if (dataFileKind(text) === 'json' && !mayHavePinnedEntries(text)) return undefined;
   try {
     const data = readDataFile(text, path, { pinnedOnly: true });
     if ((data.format !== 2 && data.format !== 3) || data.ecosystem !== l.converter.ecosystem || data.lockfile.name !== basename(l.file)) return undefined;

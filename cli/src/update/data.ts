@@ -204,6 +204,47 @@ function looksLikeJson(text: string): boolean {
   return /^\s*(\{\s*("|\})|\[)/.test(text);
 }
 
+/** JSON whitespace. */
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * Whether a JSON data file's text may have an entry that readDataFile gives a hash (a pinned one), told without
+ * parsing it: `false` only when no object written as the value of a `"fetch"` name holds the text `"hash"`
+ * anywhere (an entry's hash is its fetch's `hash`) and no name can be spelled with a \u escape. Conservative:
+ * `true` whenever in doubt. An --offline run's earlier output that has no pinned entry lends nothing, and parsing
+ * it (15,000 entries for a poetry.lock of 500 packages x 30 files) would cost more than the conversion's own data.
+ */
+export function mayHavePinnedEntries(text: string): boolean {
+  if (text.includes('\\u')) return true;
+  for (let at = text.indexOf('"fetch"'); at >= 0; at = text.indexOf('"fetch"', at + 1)) {
+    let i = at + 7;
+    while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 0x3a /* : */) continue;
+    i++;
+    while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 0x7b /* { */) continue;
+    // the object's extent: braces counted outside strings; a string is searched for "hash" as it is skipped
+    let depth = 0;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x7b) depth++;
+      else if (c === 0x7d /* } */) {
+        if (--depth === 0) break;
+      } else if (c === 0x22 /* " */) {
+        const start = i;
+        for (i++; i < text.length; i++) {
+          const d = text.charCodeAt(i);
+          if (d === 0x5c /* \ */) i++;
+          else if (d === 0x22) break;
+        }
+        if (i - start === 5 && text.startsWith('"hash"', start)) return true;
+      }
+    }
+    if (i >= text.length) return true;
+  }
+  return false;
+}
+
 /** Whether a raw entry of `artifacts` gets a `hash` in readDataFile (a pinned entry), decided without building it. */
 function rawPinned(a: Record<string, NixValue>, format: NixValue | undefined): boolean {
   if (format !== 1 && (typeof a.type === 'string' ? a.type : 'file') === 'none') return false;
