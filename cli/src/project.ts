@@ -22,10 +22,11 @@ import {
   type ConvertResult,
   type Converter,
   type EarlierEntry,
+  type FileText,
   type Ecosystem,
 } from '@lock2nix/core';
 import { infoFor, registry } from './registry.ts';
-import { readDataFile } from './update/data.ts';
+import { mayHavePinnedEntries, readDataFile } from './update/data.ts';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'target', '.yarn', '.venv', 'venv', '__pycache__', 'bin', 'result', '.direnv', '.tools', '.cache']);
 const MAX_DEPTH = 6;
@@ -89,14 +90,14 @@ export function templatesLibDir(): string {
  * The core builders the outputs need: `<eco>.nix` and its helpers `<eco>-*.nix` for each ecosystem present,
  * plus shared files not named after any ecosystem.
  */
-async function builderFiles(outDir: string, ecosystems: Set<string>): Promise<Map<string, string>> {
+async function builderFiles(outDir: string, ecosystems: Set<string>): Promise<Map<string, FileText>> {
   const lib = templatesLibDir();
   const all = registry.map((c) => c.ecosystem as string);
   const wanted = (name: string) => {
     const owner = all.find((e) => name === `${e}.nix` || name.startsWith(`${e}-`));
     return owner === undefined || ecosystems.has(owner);
   };
-  const files = new Map<string, string>();
+  const files = new Map<string, FileText>();
   for (const name of (await readdir(lib)).sort()) {
     // the builders, and the scripts they run (yarn-berry-zip.mjs; not its .d.mts types)
     if ((name.endsWith('.nix') || name.endsWith('.mjs')) && wanted(name)) files.set(join(outDir, 'lib', name), await readFile(join(lib, name), 'utf8'));
@@ -215,8 +216,10 @@ async function earlierOutput(outDir: string, name: string, l: FoundLockfile): Pr
     if (text !== undefined) break;
   }
   if (text === undefined || dataFileKind(text) === undefined) return undefined;
+  // nothing pinned, nothing to lend: the same as no earlier output (every look-up would find nothing)
+  if (dataFileKind(text) === 'json' && !mayHavePinnedEntries(text)) return undefined;
   try {
-    const data = readDataFile(text, path);
+    const data = readDataFile(text, path, { pinnedOnly: true });
     if ((data.format !== 2 && data.format !== 3) || data.ecosystem !== l.converter.ecosystem || data.lockfile.name !== basename(l.file)) return undefined;
     // only pinned entries can lend anything; the rest is let go before the conversion starts
     const pinned = new Map<string, EarlierEntry>();
@@ -230,7 +233,8 @@ async function earlierOutput(outDir: string, name: string, l: FoundLockfile): Pr
 export interface ProjectRun {
   results: { name: string; file: string; converter: Converter; result: ConvertResult }[];
   outDir: string;
-  files: Map<string, string>;
+  /** every file written (or checked), by path: its text, or the pieces of it (see ConvertResult.textPieces) */
+  files: Map<string, FileText>;
   /** legacy data files this run removed (each replaced by its `<name>.json`) */
   removed: string[];
   /** about other data files in the output folder (legacy ones left out of default.nix), by output name */
@@ -305,7 +309,7 @@ export async function runProject(opts: ProjectOptions): Promise<ProjectRun> {
   for (const r of results) outputs.set(r.name, r.converter.ecosystem);
   const files = await builderFiles(opts.outDir, new Set(outputs.values()));
   for (const r of results) {
-    files.set(join(opts.outDir, `${r.name}.json`), r.result.text);
+    files.set(join(opts.outDir, `${r.name}.json`), r.result.textPieces);
     for (const f of opts.formats ?? []) {
       const fmt = r.converter.formats?.[f];
       if (fmt) files.set(join(opts.outDir, `${r.name}${fmt.suffix}`), fmt.render(r.result.artifacts));

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { nixThrow, renderData, type PinnedArtifact } from '@lock2nix/core';
 import { legacyNixData, parseData } from '@lock2nix/fixtures';
-import { compareVersions, diffData, formatCommitBody, formatMarkdown, formatTable, parseNixData, readDataFile, toJson, type UpdateReport } from '../src/update/index.ts';
+import { compareVersions, diffData, formatCommitBody, formatMarkdown, formatTable, mayHavePinnedEntries, parseNixData, readDataFile, toJson, type UpdateReport } from '../src/update/index.ts';
 
 const REG = 'https://github.com/rust-lang/crates.io-index';
 const hash = (c: string) => `sha256-${c.repeat(43)}=`;
@@ -18,6 +18,22 @@ const render = (artifacts: PinnedArtifact[]) =>
   renderData({ ecosystem: 'cargo', lockfileName: 'Cargo.lock', lockfileFormat: 'Cargo.lock v4', lockfileHash: hash('L'), artifacts });
 
 describe('reading data files', () => {
+  test('mayHavePinnedEntries: false only when readDataFile finds no pinned entry', () => {
+    const unpinned = render([crate('a', '1.0.0', ''), { ...crate('b', '1.0.0', ''), meta: { hash: 'sha256:00', tags: { fetch: 'x' } } } as PinnedArtifact]);
+    const pinned = render([crate('a', '1.0.0', ''), crate('b', '1.0.0')]);
+    const pinnedCount = (t: string) => [...readDataFile(t).entries.values()].filter((e) => e.hash !== undefined).length;
+    expect(pinnedCount(unpinned)).toBe(0);
+    expect(mayHavePinnedEntries(unpinned)).toBe(false);
+    expect(pinnedCount(pinned)).toBe(1);
+    expect(mayHavePinnedEntries(pinned)).toBe(true);
+    // names spelled with escapes, a "}" inside a string before the hash, a hash in a nested value: in doubt, true
+    expect(mayHavePinnedEntries(pinned.replace('"hash"', '"h\\u0061sh"'))).toBe(true);
+    expect(mayHavePinnedEntries('{"artifacts": {"x": {"fetch": {"name": "a}b", "hash": "sha256-x"}}}}')).toBe(true);
+    expect(mayHavePinnedEntries('{"artifacts": {"x": {"fetch" : {"n": {"hash": 1}}}}}')).toBe(true);
+    expect(mayHavePinnedEntries('{"artifacts": {"x": {"fetch": {}, "meta": {"fetch": {"hash": "h"}}}}}')).toBe(true);
+    expect(mayHavePinnedEntries('{"artifacts": {"x": {"fetch": {"name": "a\\"hash\\"", "url": "u"}, "meta": {"hash": "h"}}}}')).toBe(false);
+  });
+
   test('reads back what render.ts prints, including escapes and unpinned entries', () => {
     const weird = { ...crate('we"ird${x}\\', '1.0.0'), meta: { list: ['a', 'b\nc'], n: 3, neg: -2, t: true, z: null } } as PinnedArtifact;
     const text = render([crate('serde', '1.0.200'), crate('rand', '0.8.5', ''), weird]);

@@ -96,6 +96,18 @@ export interface JsonOptions {
 
 /** `value` as JSON text: two-space indented, keys sorted, undefined values left out, a trailing newline. */
 export function printJson(value: NixData, opts: JsonOptions = {}): string {
+  return printJsonTo(value, opts).text();
+}
+
+/**
+ * `printJson` as pieces whose concatenation is its text: a large data file can be written out piece by piece
+ * without ever being one string (as large as the file) beside the pieces.
+ */
+export function printJsonPieces(value: NixData, opts: JsonOptions = {}): string[] {
+  return printJsonTo(value, opts).pieces();
+}
+
+function printJsonTo(value: NixData, opts: JsonOptions): Out {
   const out = new Out('', opts.map);
   if (opts.order !== undefined && isAttrs(value)) {
     const listed = new Set(opts.order);
@@ -106,5 +118,5 @@ export function printJson(value: NixData, opts: JsonOptions = {}): string {
     addValue(value, 0, out);
   }
   out.add('\n');
-  return out.text();
+  return out;
 }

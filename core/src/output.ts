@@ -7,23 +7,40 @@ import { StaleOutputError } from './errors.ts';
 
 const CHUNK = 1 << 20;
 
+/** A file's text: one string, or pieces whose concatenation is the text (written one after the other). */
+export type FileText = string | readonly string[];
+
+/** The text of a FileText as one string. */
+export function fileText(t: FileText): string {
+  return typeof t === 'string' ? t : t.length === 1 ? t[0]! : t.join('');
+}
+
 /**
  * Write `text` as UTF-8 to a new file, a megabyte of characters at a time: writing the string whole would first
  * make a second copy of it (a Buffer as large as the file) beside the text; each piece ends before a
- * high surrogate, so that a pair is never split.
+ * high surrogate, so that a pair is never split (also where one of several pieces ends and the next begins).
  */
-async function writeNewFile(path: string, text: string): Promise<void> {
+async function writeNewFile(path: string, text: FileText): Promise<void> {
   const fh = await open(path, 'wx');
   try {
-    for (let i = 0; i < text.length; ) {
-      let end = Math.min(text.length, i + CHUNK);
-      if (end < text.length) {
-        const c = text.charCodeAt(end - 1);
+    let carry = '';
+    for (const piece of typeof text === 'string' ? [text] : text) {
+      const s = carry === '' ? piece : carry + piece;
+      carry = '';
+      for (let i = 0; i < s.length; ) {
+        let end = Math.min(s.length, i + CHUNK);
+        const c = s.charCodeAt(end - 1);
         if (c >= 0xd800 && c <= 0xdbff) end--;
+        if (end === i) {
+          // a high surrogate at the very end of this piece: it goes with the start of the next one
+          carry = s.slice(i);
+          break;
+        }
+        await fh.write(i === 0 && end === s.length ? s : s.slice(i, end), null, 'utf8');
+        i = end;
       }
-      await fh.write(text.slice(i, end), null, 'utf8');
-      i = end;
     }
+    if (carry !== '') await fh.write(carry, null, 'utf8');
   } finally {
     await fh.close();
   }
@@ -35,7 +52,7 @@ async function writeNewFile(path: string, text: string): Promise<void> {
  * as a legacy `<name>.nix` data file beside its `<name>.json`). A failure before the renames leaves every
  * previous file untouched and no temporary behind.
  */
-export async function writeFilesAtomic(files: Map<string, string>, remove: readonly string[] = []): Promise<void> {
+export async function writeFilesAtomic(files: Map<string, FileText>, remove: readonly string[] = []): Promise<void> {
   const temps: [string, string][] = [];
   try {
     for (const [path, text] of files) {
@@ -90,11 +107,12 @@ export function diffSummary(before: string, after: string): string {
  * Compare would-be output with what is on disk (and `remove`, files a write would delete); throws
  * StaleOutputError listing each stale file.
  */
-export async function checkFiles(files: Map<string, string>, remove: readonly string[] = []): Promise<void> {
+export async function checkFiles(files: Map<string, FileText>, remove: readonly string[] = []): Promise<void> {
   const stale: string[] = [];
   for (const path of remove) if ((await lstat(path).catch(() => undefined)) !== undefined) stale.push(`${path}: to be removed (replaced by a newer file)`);
-  for (const [path, text] of files) {
+  for (const [path, t] of files) {
     const old = await readOrUndefined(path);
+    const text = fileText(t);
     if (old === undefined) stale.push(`${path}: missing`);
     else if (old !== text) stale.push(`${path}: stale (${diffSummary(old, text)})`);
   }

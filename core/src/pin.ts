@@ -145,6 +145,15 @@ export function earlierPin(a: Artifact, conv: Converter, e: EarlierEntry | undef
 }
 
 /**
+ * Offline, a file with neither a URL nor a stated file hash: the cache has nothing to look it up by (pinFile would
+ * ask `prefetcher.cached` with no URL and no expected digest, which finds nothing), so it stays unpinned at once,
+ * without a promise (a large offline Poetry conversion: every file whose URL no earlier output lends).
+ */
+function nothingToLookUp(a: Artifact): boolean {
+  return a.fetch.type === 'file' && a.fetch.urls.length === 0 && strongest(a.hashes, 'file') === undefined;
+}
+
+/**
  * Pin every artifact. In parallel: the prefetcher bounds concurrency. The result keeps the input order; so do
  * the failures. An artifact whose pin needs no await (reused, taken from the lockfile, or nothing to fetch) is
  * done on the spot, without a promise of its own: most of a large offline conversion.
@@ -171,7 +180,7 @@ export async function pinAll(artifacts: Artifact[], conv: Converter, ctx: Conver
       // a pin an earlier run verified for the same download (ctx.reusePin, optional) saves the fetch
       let pin: Pin | undefined = a.fetch.type !== 'none' ? ctx.reusePin?.(a, conv.verifiedHashMeta) : undefined;
       if (!pin && a.fetch.type === 'file') pin = statedFilePin(a as Artifact & { fetch: { type: 'file' } }, conv, ctx);
-      if (pin || a.fetch.type === 'none') {
+      if (pin || a.fetch.type === 'none' || (ctx.offline && nothingToLookUp(a))) {
         finish(i, a, pin);
         continue;
       }

@@ -8,7 +8,7 @@ import { digestHex, hexToSri } from './hash/encode.ts';
 import type { NixData, ParsedLock, PinnedArtifact } from './model.ts';
 import { safeRelativePath } from './paths.ts';
 import { label, pinAll } from './pin.ts';
-import { renderDataReport } from './render.ts';
+import { joinPieces, renderDataPieces } from './render.ts';
 
 export interface ConvertResult {
   lock: ParsedLock;
@@ -17,8 +17,10 @@ export interface ConvertResult {
   /** entries that are fetched but could not be pinned (offline without a usable hash) */
   unpinned: PinnedArtifact[];
   warnings: string[];
-  /** the generated data file's text */
-  text: string;
+  /** the generated data file's text (joined from `textPieces` when first read) */
+  readonly text: string;
+  /** the same text in the pieces it was printed in: written out as they are, it never has to be one string */
+  textPieces: readonly string[];
 }
 
 /** Read a lockfile; a missing or unreadable file is a clear error, not a stack trace. */
@@ -63,7 +65,8 @@ export async function convertText(conv: Converter, file: string, text: string, c
   }
   artifacts = [...artifacts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   checkArtifacts(abs, artifacts);
-  const rendered = renderDataReport({
+  let joined: string | undefined;
+  const rendered = renderDataPieces({
     ecosystem: conv.ecosystem,
     lockfileName: basename(abs),
     lockfileFormat: lock.format,
@@ -82,7 +85,10 @@ export async function convertText(conv: Converter, file: string, text: string, c
         ? ['credentials in lockfile URLs were used for downloading and left out of the output; give Nix access to those hosts with a netrc file (nix.conf netrc-file)']
         : []),
     ],
-    text: rendered.text,
+    textPieces: rendered.pieces,
+    get text(): string {
+      return (joined ??= joinPieces(rendered.pieces));
+    },
   };
 }
 

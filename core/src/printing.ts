@@ -52,6 +52,11 @@ export class Out {
     if (this.n > 0) this.flush();
     return this.done.length === 1 ? this.done[0]! : this.done.join('');
   }
+  /** The text as the pieces it was printed in (their concatenation is `text()`), without joining them. */
+  pieces(): string[] {
+    if (this.n > 0) this.flush();
+    return this.done;
+  }
 }
 
 export type Attrs = { [key: string]: NixData | undefined };

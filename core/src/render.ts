@@ -4,7 +4,7 @@
 
 import { stripCredentials } from './credentials.ts';
 import type { Ecosystem, NixData, PinnedArtifact, Source } from './model.ts';
-import { printJson } from './json.ts';
+import { printJsonPieces } from './json.ts';
 import { label } from './pin.ts';
 
 /**
@@ -95,10 +95,27 @@ export function unpinnedMessage(eco: Ecosystem, a: PinnedArtifact): string {
   return `lock2nix: ${eco} package ${label(a)} is not pinned yet; run \`${pinCommand(eco)}\` without --offline to pin it`;
 }
 
-function artifactData(eco: Ecosystem, a: PinnedArtifact, source: NixData | undefined, strip: (s: string) => string): NixData {
+/**
+ * unpinnedMessage, one string for the artifacts of one package that follow each other (a Poetry package's
+ * wheels and sdist: 30 artifacts, one message).
+ */
+function unpinnedMessages(eco: Ecosystem): (a: PinnedArtifact) => string {
+  let last: string | undefined;
+  let message = '';
+  return (a) => {
+    const l = label(a);
+    if (l !== last) {
+      last = l;
+      message = unpinnedMessage(eco, a);
+    }
+    return message;
+  };
+}
+
+function artifactData(eco: Ecosystem, a: PinnedArtifact, source: NixData | undefined, strip: (s: string) => string, unpinnedOf: (a: PinnedArtifact) => string): NixData {
   const f = a.fetch;
   const hash = a.pin?.hash;
-  const unpinned = hash === undefined && f.type !== 'none' ? unpinnedMessage(eco, a) : undefined;
+  const unpinned = hash === undefined && f.type !== 'none' ? unpinnedOf(a) : undefined;
   let fetch: NixData | undefined;
   switch (f.type) {
     case 'file': {
@@ -145,6 +162,17 @@ export function renderData(input: RenderInput): string {
 
 /** `renderData`, also telling whether credentials were left out. */
 export function renderDataReport(input: RenderInput): Rendered {
+  const r = renderDataPieces(input);
+  return { text: joinPieces(r.pieces), strippedCredentials: r.strippedCredentials };
+}
+
+/** The text of `pieces` (as Out.text() joins them). */
+export function joinPieces(pieces: readonly string[]): string {
+  return pieces.length === 1 ? pieces[0]! : pieces.join('');
+}
+
+/** `renderDataReport` with the text left in the pieces it was printed in (see printJsonPieces). */
+export function renderDataPieces(input: RenderInput): { pieces: string[]; strippedCredentials: boolean } {
   // credentials are stripped from every string while printing: the same text as printing
   // stripCredentialsDeep(data), without a deep copy of the data
   let changed = false;
@@ -176,6 +204,7 @@ export function renderDataReport(input: RenderInput): Rendered {
   // (a name that is not a plain property of an object stays inline)
   for (const [id, g] of groups) if (g && g.count > 1 && id !== '__proto__') sources[id] = { ...g.source };
   const artifacts: Record<string, NixData> = {};
+  const unpinnedOf = unpinnedMessages(input.ecosystem);
   for (let i = 0; i < input.artifacts.length; i++) {
     const a = input.artifacts[i]!;
     let source: NixData | undefined;
@@ -183,7 +212,7 @@ export function renderDataReport(input: RenderInput): Rendered {
       const id = strip(sourceId(a.source));
       source = Object.hasOwn(sources, id) ? id : { ...a.source };
     }
-    artifacts[a.key] = artifactData(input.ecosystem, a, source, strip);
+    artifacts[a.key] = artifactData(input.ecosystem, a, source, strip, unpinnedOf);
   }
   const data: NixData = {
     generated: `${GENERATED_TEXT}${input.lockfileName.replace(/[\r\n]/g, ' ')}. Do not edit: run \`${pinCommand(input.ecosystem)}\` to update.`,
@@ -194,6 +223,6 @@ export function renderDataReport(input: RenderInput): Rendered {
     sources: Object.keys(sources).length > 0 ? sources : undefined,
     artifacts,
   };
-  const text = printJson(data, { map: strip, order: TOP_KEYS });
-  return { text, strippedCredentials: changed };
+  const pieces = printJsonPieces(data, { map: strip, order: TOP_KEYS });
+  return { pieces, strippedCredentials: changed };
 }

@@ -20,6 +20,17 @@ describe('output', () => {
     expect((await readdir(dir)).sort()).toEqual(['a.nix', 'lib']);
   });
 
+  test('a text given in pieces is written as their concatenation, a surrogate pair split between pieces too', async () => {
+    const pieces = ['{"a": "x\ud83d', '\ude00y",', ' "b": 1}\n'];
+    const big = ['z'.repeat((1 << 20) - 1) + '\ud83d', '\ude00', 'end'];
+    await writeFilesAtomic(new Map<string, string | string[]>([[join(dir, 'a.json'), pieces], [join(dir, 'big.json'), big], [join(dir, 'one.json'), ['only']]]));
+    expect(await readFile(join(dir, 'a.json'))).toEqual(Buffer.from(pieces.join(''), 'utf8'));
+    expect(await readFile(join(dir, 'big.json'))).toEqual(Buffer.from(big.join(''), 'utf8'));
+    expect(await readFile(join(dir, 'one.json'), 'utf8')).toBe('only');
+    await checkFiles(new Map([[join(dir, 'a.json'), pieces]]));
+    await expect(checkFiles(new Map([[join(dir, 'a.json'), ['{}']]]))).rejects.toThrow(StaleOutputError);
+  });
+
   test('a failure leaves the previous output intact and no temporary file', async () => {
     await writeFile(join(dir, 'a.nix'), 'OLD');
     await writeFile(join(dir, 'plain-file'), '');

@@ -204,8 +204,59 @@ function looksLikeJson(text: string): boolean {
   return /^\s*(\{\s*("|\})|\[)/.test(text);
 }
 
-/** Read a generated data file (format 3 JSON, or a legacy format 1 or 2 Nix file) into entries keyed like `artifacts`. */
-export function readDataFile(text: string, file = 'data file'): DataFile {
+/** JSON whitespace. */
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * Whether a JSON data file's text may have an entry that readDataFile gives a hash (a pinned one), told without
+ * parsing it: `false` only when no object written as the value of a `"fetch"` name holds the text `"hash"`
+ * anywhere (an entry's hash is its fetch's `hash`) and no name can be spelled with a \u escape. Conservative:
+ * `true` whenever in doubt. An --offline run's earlier output that has no pinned entry lends nothing, and parsing
+ * it (15,000 entries for a poetry.lock of 500 packages x 30 files) would cost more than the conversion's own data.
+ */
+export function mayHavePinnedEntries(text: string): boolean {
+  if (text.includes('\\u')) return true;
+  for (let at = text.indexOf('"fetch"'); at >= 0; at = text.indexOf('"fetch"', at + 1)) {
+    let i = at + 7;
+    while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 0x3a /* : */) continue;
+    i++;
+    while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 0x7b /* { */) continue;
+    // the object's extent: braces counted outside strings; a string is searched for "hash" as it is skipped
+    let depth = 0;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x7b) depth++;
+      else if (c === 0x7d /* } */) {
+        if (--depth === 0) break;
+      } else if (c === 0x22 /* " */) {
+        const start = i;
+        for (i++; i < text.length; i++) {
+          const d = text.charCodeAt(i);
+          if (d === 0x5c /* \ */) i++;
+          else if (d === 0x22) break;
+        }
+        if (i - start === 5 && text.startsWith('"hash"', start)) return true;
+      }
+    }
+    if (i >= text.length) return true;
+  }
+  return false;
+}
+
+/** Whether a raw entry of `artifacts` gets a `hash` in readDataFile (a pinned entry), decided without building it. */
+function rawPinned(a: Record<string, NixValue>, format: NixValue | undefined): boolean {
+  if (format !== 1 && (typeof a.type === 'string' ? a.type : 'file') === 'none') return false;
+  return typeof asRecord(a.fetch).hash === 'string';
+}
+
+/**
+ * Read a generated data file (format 3 JSON, or a legacy format 1 or 2 Nix file) into entries keyed like `artifacts`.
+ * `pinnedOnly`: only the entries with a hash (those an --offline run can take anything from); the others are not
+ * built at all (a large offline output is mostly unpinned entries).
+ */
+export function readDataFile(text: string, file = 'data file', opts: { pinnedOnly?: boolean } = {}): DataFile {
   const json = looksLikeJson(text);
   const top = asRecord(json ? parseJsonData(text, file) : parseNixData(text, file));
   const format = top.format;
@@ -215,6 +266,11 @@ export function readDataFile(text: string, file = 'data file'): DataFile {
   const entries = new Map<string, DataEntry>();
   for (const [key, raw] of Object.entries(asRecord(top.artifacts))) {
     const a = asRecord(raw);
+    if (opts.pinnedOnly && !rawPinned(a, format)) {
+      // (the one check below that can fail the whole file, made for the skipped entry too)
+      if (format !== 1 && typeof a.source === 'string' && !Object.hasOwn(sources, a.source)) throw new DataFileError(`${file}: ${key}: source ${JSON.stringify(a.source)} is not in sources`);
+      continue;
+    }
     const fetch = sortedRecord(format === 1 ? asRecord(a.fetch) : fetchV1(a));
     // a legacy unpinned entry's `hash = throw "..."`: no hash, as format 3 writes it (the message is `unpinned`)
     if (isThrow(fetch.hash)) delete fetch.hash;
