@@ -46,7 +46,7 @@ function checksEcosystemHash(a: Artifact, conv: Converter): boolean {
 
 /**
  * The pin of a file taken from the lockfile's own hash without any download (offline, or a converter whose
- * stated file hashes are pinned as they are): the first case of pinFile, decided synchronously.
+ * stated file hashes are pinned as they are), decided synchronously by pinAll before it calls pinFile.
  */
 function statedFilePin(a: Artifact & { fetch: { type: 'file' } }, conv: Converter, ctx: ConvertContext): Pin | undefined {
   if (!ctx.offline && conv.pinStatedFileHashes !== true) return undefined;
@@ -54,26 +54,23 @@ function statedFilePin(a: Artifact & { fetch: { type: 'file' } }, conv: Converte
   return emittable(best) && !checksEcosystemHash(a, conv) ? { hash: hexToSri(best.algo, best.hex), by: 'lockfile' } : undefined;
 }
 
+/** A file's pin from its download or the cache (pinAll has found no stated pin for it: statedFilePin). */
 async function pinFile(a: Artifact & { fetch: { type: 'file' } }, conv: Converter, ctx: ConvertContext): Promise<Pin | undefined> {
-  const stated = statedFilePin(a, conv, ctx);
-  if (stated) return stated;
   const best = strongest(a.hashes, 'file');
-  const needsEcosystemCheck = a.hashes.some((h) => h.meaning === 'ecosystem') && conv.verify !== undefined;
   // the digests read below (the stated ones and sha256), each computed in the one pass over the bytes
   const digests = a.hashes.filter((h) => h.meaning === 'file').map((h) => h.algo);
   const req = { urls: a.fetch.urls, pkg: label(a), digests, ...(best ? { expect: { algo: best.algo, hex: best.hex } } : {}) };
   const file = ctx.offline ? await ctx.prefetcher.cached(req) : await ctx.prefetcher.file(req);
   if (!file) return undefined;
   checkFileHashes(a, file);
-  if (needsEcosystemCheck) await conv.verify!(a, file, ctx);
+  if (checksEcosystemHash(a, conv)) await conv.verify!(a, file, ctx);
   const algo: HashAlgo = emittable(best) ? best.algo : 'sha256';
   return { hash: hexToSri(algo, file.digests[algo]), by: 'download' };
 }
 
 async function pinTree(a: Artifact, conv: Converter, ctx: ConvertContext): Promise<Pin | undefined> {
   const stated = strongest(a.hashes, 'nar');
-  const needsEcosystemCheck = a.hashes.some((h) => h.meaning === 'ecosystem') && conv.verify !== undefined;
-  if (ctx.offline) return emittable(stated) && !needsEcosystemCheck ? { hash: hexToSri(stated.algo, stated.hex), by: 'lockfile' } : undefined;
+  if (ctx.offline) return emittable(stated) && !checksEcosystemHash(a, conv) ? { hash: hexToSri(stated.algo, stated.hex), by: 'lockfile' } : undefined;
   let tree: VerifiedTree;
   if (a.fetch.type === 'git') {
     tree = { ...(await ctx.prefetcher.git({ url: a.fetch.url, rev: a.fetch.rev, submodules: a.fetch.submodules, pkg: label(a) })), url: a.fetch.url };
