@@ -265,34 +265,26 @@ export class DownloadCache {
    * Run `op` (a synchronous rename, link or create into `dir`); when `dir` vanished under us, create it and run it
    * again. Synchronous (no promise, no turn of the event loop) when `dir` is known to exist and `op` succeeds.
    */
-  private into<T>(dir: string, op: () => T): T | Promise<T> {
-    if (!this.ready.has(dir)) return this.intoSlow(dir, op, true);
+  private into<T>(dir: string, op: () => T, retry = true): T | Promise<T> {
+    if (!this.ready.has(dir)) return this.ensureDir(dir).then(() => this.into(dir, op, retry));
     try {
       return op();
     } catch (e) {
-      if (code(e) !== 'ENOENT') throw e;
-      return this.intoSlow(dir, op, false);
+      if (!retry || code(e) !== 'ENOENT') throw e;
+      this.dirs.delete(dir);
+      this.ready.delete(dir);
+      return this.into(dir, op, false);
     }
   }
 
-  private async intoSlow<T>(dir: string, op: () => T, first: boolean): Promise<T> {
-    if (first) {
-      await this.ensureDir(dir);
-      try {
-        return op();
-      } catch (e) {
-        if (code(e) !== 'ENOENT') throw e;
-      }
-    }
-    this.dirs.delete(dir);
-    this.ready.delete(dir);
-    await this.ensureDir(dir);
-    return op();
+  /** Whether tmp/ exists and was swept, so that a temp path needs no waiting (every call after the first). */
+  private tempReady(): boolean {
+    return this.swept && this.ready.has(this.tmpDir);
   }
 
-  /** tempPath() without a promise once tmp/ exists and was swept (every call after the first); else undefined. */
+  /** tempPath() without a promise once tmp/ is ready (tempReady); else undefined. */
   tempPathNow(suffix = ''): string | undefined {
-    return this.swept && this.ready.has(this.tmpDir) ? `${this.tmpDir}/${this.uniqueName()}${suffix}` : undefined;
+    return this.tempReady() ? `${this.tmpDir}/${this.uniqueName()}${suffix}` : undefined;
   }
 
   /** A fresh temp path under tmp/ (file or folder), named after this process so a sweep knows its owner. */
@@ -313,7 +305,7 @@ export class DownloadCache {
   async partialPath(url: string, meta: { validator: string; total: number }): Promise<string | undefined> {
     const name = `${this.uniqueName()}.${sha256hex(url)}.${meta.total}.${Buffer.from(meta.validator).toString('base64url')}`;
     if (Buffer.byteLength(name) > NAME_MAX || !Number.isSafeInteger(meta.total) || meta.total <= 0 || meta.validator === '') return undefined;
-    if (this.tempPathNow() === undefined) await this.tempPath(); // the first call sweeps what dead runs left
+    if (!this.tempReady()) await this.tempPath(); // the first call sweeps what dead runs left
     const dir = this.partialDir;
     if (!this.ready.has(dir)) await this.ensureDir(dir);
     return `${dir}/${name}`;
@@ -483,41 +475,25 @@ export class DownloadCache {
     const path = this.blobPath(info.digests.sha256);
     const moved = this.into(this.blobDir, () => renameSync(tmp, path));
     if (moved !== undefined) await moved;
-    if (url !== undefined || !this.indexNow(path, info.digests)) await this.index(path, info, url);
+    await this.index(path, info, url);
     return { path, size: info.size, digests: blobDigests(path, info.digests) };
-  }
-
-  /**
-   * The digest links of index() made synchronously, when their folders are known to exist and each link is made or
-   * already there; false leaves the rest (another error, a folder to create) to index(), which may run them all again.
-   */
-  private indexNow(path: string, digests: SomeDigests): boolean {
-    for (const algo of LINKED) {
-      const hex = digests[algo];
-      if (hex === undefined) continue;
-      const dir = this.digestDirs[algo];
-      if (!this.ready.has(dir)) return false;
-      try {
-        linkSync(path, `${dir}/${hex}`);
-      } catch (e) {
-        if (code(e) !== 'EEXIST') return false;
-      }
-    }
-    return true;
   }
 
   /**
    * Index a blob just moved into place: its digest entries (for the digests computed) are hard links of it (an
    * entry already there is kept: it holds the same bytes, or a lookup finds it damaged and removes it); the URL's
-   * entry, when a URL is given, is a small record renamed into place.
+   * entry, when a URL is given, is a small record renamed into place. A link into a folder known to exist is made
+   * without a turn of the event loop.
    */
   private async index(path: string, info: { size: number; digests: SomeDigests }, url: string | undefined): Promise<void> {
     const { sha1, sha256, sha512 } = info.digests;
-    for (const [algo, hex] of [['sha1', sha1], ['sha512', sha512]] as const) {
+    for (const algo of LINKED) {
+      const hex = info.digests[algo];
       if (hex === undefined) continue;
       const p = this.digestEntry(algo, hex);
       try {
-        await this.into(this.digestDirs[algo], () => linkSync(path, p));
+        const linked = this.into(this.digestDirs[algo], () => linkSync(path, p));
+        if (linked !== undefined) await linked;
       } catch (e) {
         if (code(e) === 'EEXIST') continue;
         // a filesystem without hard links: the older layout's entry (a file holding the sha256) instead
