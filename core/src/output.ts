@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StaleOutputError } from './errors.ts';
+import { joinPieces } from './printing.ts';
 
 const CHUNK = 1 << 20;
 
@@ -12,7 +13,7 @@ export type FileText = string | readonly string[];
 
 /** The text of a FileText as one string. */
 export function fileText(t: FileText): string {
-  return typeof t === 'string' ? t : t.length === 1 ? t[0]! : t.join('');
+  return typeof t === 'string' ? t : joinPieces(t);
 }
 
 /**

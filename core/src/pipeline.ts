@@ -8,7 +8,8 @@ import { digestHex, hexToSri } from './hash/encode.ts';
 import type { NixData, ParsedLock, PinnedArtifact } from './model.ts';
 import { safeRelativePath } from './paths.ts';
 import { label, pinAll } from './pin.ts';
-import { joinPieces, renderDataPieces } from './render.ts';
+import { joinPieces } from './printing.ts';
+import { renderDataPieces } from './render.ts';
 
 export interface ConvertResult {
   lock: ParsedLock;

@@ -25,6 +25,11 @@ const BATCH = 8192;
  * stay alive. The batch is one array, filled again after each join (growing a fresh one made most of the
  * printer's garbage).
  */
+/** The text of `pieces`, joined (a single piece as it is). */
+export function joinPieces(pieces: readonly string[]): string {
+  return pieces.length === 1 ? pieces[0]! : pieces.join('');
+}
+
 export class Out {
   private readonly batch: string[] = new Array<string>(BATCH).fill('');
   private n = 0;
@@ -49,8 +54,7 @@ export class Out {
     this.n = 0;
   }
   text(): string {
-    if (this.n > 0) this.flush();
-    return this.done.length === 1 ? this.done[0]! : this.done.join('');
+    return joinPieces(this.pieces());
   }
   /** The text as the pieces it was printed in (their concatenation is `text()`), without joining them. */
   pieces(): string[] {

@@ -5,6 +5,7 @@
 import { stripCredentials } from './credentials.ts';
 import type { Ecosystem, NixData, PinnedArtifact, Source } from './model.ts';
 import { printJsonPieces } from './json.ts';
+import { joinPieces } from './printing.ts';
 import { label } from './pin.ts';
 
 /**
@@ -70,9 +71,9 @@ export function urlBaseName(url: string): string | undefined {
   return url.slice(url.lastIndexOf('/') + 1);
 }
 
-/** fetchurl's and fetchzip's download addresses: `url` for one, `urls` for none or several. */
-function urlArgs(urls: string[]): { url: string } | { urls: string[] } {
-  return urls.length === 1 ? { url: urls[0]! } : { urls };
+/** fetchurl's and fetchzip's arguments: `url` for one download address, `urls` for none or several. */
+function urlFetch(urls: string[], name: string | undefined, hash: string | undefined): NixData {
+  return urls.length === 1 ? { url: urls[0]!, name, hash } : { urls, name, hash };
 }
 
 /** The first download URL of a fetch, if it has one. */
@@ -121,13 +122,11 @@ function artifactData(eco: Ecosystem, a: PinnedArtifact, source: NixData | undef
     case 'file': {
       const first = f.urls[0];
       const implied = first !== undefined && urlBaseName(strip(first)) === strip(f.name);
-      const name = implied ? undefined : f.name;
-      // (urlArgs, without the copy)
-      fetch = f.urls.length === 1 ? { url: first, name, hash } : { urls: f.urls, name, hash };
+      fetch = urlFetch(f.urls, implied ? undefined : f.name, hash);
       break;
     }
     case 'archive':
-      fetch = { ...urlArgs(f.urls), name: f.name, hash };
+      fetch = urlFetch(f.urls, f.name, hash);
       break;
     case 'git':
       fetch = { url: f.url, rev: f.rev, fetchSubmodules: f.submodules, name: f.name, hash };
@@ -166,10 +165,6 @@ export function renderDataReport(input: RenderInput): Rendered {
   return { text: joinPieces(r.pieces), strippedCredentials: r.strippedCredentials };
 }
 
-/** The text of `pieces` (as Out.text() joins them). */
-export function joinPieces(pieces: readonly string[]): string {
-  return pieces.length === 1 ? pieces[0]! : pieces.join('');
-}
 
 /** `renderDataReport` with the text left in the pieces it was printed in (see printJsonPieces). */
 export function renderDataPieces(input: RenderInput): { pieces: string[]; strippedCredentials: boolean } {
