@@ -215,16 +215,15 @@ async function earlierOutput(outDir: string, name: string, l: FoundLockfile): Pr
     text = await readFile(path, 'utf8').catch(() => undefined);
     if (text !== undefined) break;
   }
-  if (text === undefined || dataFileKind(text) === undefined) return undefined;
+  const kind = text === undefined ? undefined : dataFileKind(text);
+  if (text === undefined || kind === undefined) return undefined;
   // nothing pinned, nothing to lend: the same as no earlier output (every look-up would find nothing)
-  if (dataFileKind(text) === 'json' && !mayHavePinnedEntries(text)) return undefined;
+  if (kind === 'json' && !mayHavePinnedEntries(text)) return undefined;
   try {
+    // only pinned entries can lend anything: the rest are not even built
     const data = readDataFile(text, path, { pinnedOnly: true });
     if ((data.format !== 2 && data.format !== 3) || data.ecosystem !== l.converter.ecosystem || data.lockfile.name !== basename(l.file)) return undefined;
-    // only pinned entries can lend anything; the rest is let go before the conversion starts
-    const pinned = new Map<string, EarlierEntry>();
-    for (const [k, e] of data.entries) if (e.hash !== undefined) pinned.set(k, e);
-    return pinned;
+    return data.entries;
   } catch {
     return undefined;
   }
