@@ -1,12 +1,19 @@
 // TOML for Cargo.lock and poetry.lock. smol-toml is the chosen parser (measured against @iarna/toml on the
 // corpus: see scripts/bench-toml.ts and the README). Errors become LockfileError with file and line.
 
-import { parse, TomlError } from 'smol-toml';
+import { createRequire } from 'node:module';
+import type * as SmolToml from 'smol-toml';
 import { LockfileError } from './errors.ts';
+
+// loaded on first use, so that a run that reads no TOML (yarn, NuGet) does not load it (action/build.ts turns the
+// call into an import)
+let smolToml: typeof SmolToml | undefined;
+const toml = (): typeof SmolToml => (smolToml ??= createRequire(import.meta.url)('smol-toml') as typeof SmolToml);
 
 export type TomlTable = Record<string, unknown>;
 
 export function parseToml(file: string, text: string): TomlTable {
+  const { parse, TomlError } = toml();
   try {
     return parse(text) as TomlTable;
   } catch (e) {

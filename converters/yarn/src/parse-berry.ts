@@ -2,7 +2,7 @@
 // every entry for messages.
 
 import { LockfileError } from '@lock2nix/core';
-import { parseSyml } from '@yarnpkg/parsers';
+import { parseSyml } from './parsers.ts';
 import type { BerryEntry, BerryLock } from './schema.ts';
 
 /** The newest __metadata.version lock2nix has seen Yarn write (Yarn 2: 4, Yarn 3: 6, Yarn 4: 8, 4.18: 10). */

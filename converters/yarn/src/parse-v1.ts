@@ -2,13 +2,9 @@
 // every block so that messages can point at it.
 
 import { LockfileError, lineAt } from '@lock2nix/core';
-import { createRequire } from 'node:module';
-import type * as LockfileLib from '@yarnpkg/lockfile';
 import type { LockValue } from '@yarnpkg/lockfile';
+import { classicParser } from './parsers.ts';
 import type { V1Entry, V1Lock } from './schema.ts';
-
-// a CommonJS package: loaded through require so that Node and vitest see the same module
-const lockfile = createRequire(import.meta.url)('@yarnpkg/lockfile') as typeof LockfileLib;
 
 /**
  * The patterns written on one top-level key line: `"a@^1", a@~1.2:`. Each pattern is cut out of the line in
@@ -119,9 +115,9 @@ export function quoteIntegrity(text: string): string {
   return text.includes('\\') ? text : text.replace(UNQUOTED_INTEGRITY, '$1"$2"');
 }
 
-function tryParse(text: string, file: string): { ok: true; result: ReturnType<typeof lockfile.parse> } | { ok: false; message: string } {
+function tryParse(text: string, file: string): { ok: true; result: ReturnType<ReturnType<typeof classicParser>['parse']> } | { ok: false; message: string } {
   try {
-    return { ok: true, result: lockfile.parse(text, file) };
+    return { ok: true, result: classicParser().parse(text, file) };
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }

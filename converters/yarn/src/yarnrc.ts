@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LockfileError } from '@lock2nix/core';
-import { parseSyml } from '@yarnpkg/parsers';
+import { parseSyml } from './parsers.ts';
 import { YARN_REGISTRY } from './defaults.ts';
 
 export interface RegistryAuth {
