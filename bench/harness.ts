@@ -87,8 +87,8 @@ export interface Row {
   baseline: string;
   ratio: string;
   target: string;
-  /** true: met; false: missed; undefined: not measured (pending, tool missing, failed) */
-  met: boolean | undefined;
+  /** true: met; false: missed; undefined: not measured (pending, tool missing, failed); 'reference': a figure with no target */
+  met: boolean | undefined | 'reference';
 }
 
 export const fmtMs = (ms: number): string => (!Number.isFinite(ms) ? 'n/a' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
@@ -97,7 +97,7 @@ export const fmtX = (x: number): string => (Number.isFinite(x) ? `${x >= 10 ? x.
 
 export function markdownTable(rows: Row[]): string {
   const head = ['#', 'measurement', 'lock2nix', 'baseline', 'ratio', 'target', 'met'];
-  const cells = rows.map((r) => [r.item, r.what, r.ours, r.baseline, r.ratio, r.target, r.met === undefined ? '—' : r.met ? 'yes' : 'no']);
+  const cells = rows.map((r) => [r.item, r.what, r.ours, r.baseline, r.ratio, r.target, r.met === 'reference' ? '' : r.met === undefined ? '—' : r.met ? 'yes' : 'no']);
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.map(esc).join(' | ')} |`)].join('\n');
 }

@@ -15,6 +15,7 @@ import { cargoLockV4, poetryLock20, projectAssetsJson, servedArtifacts, servedLo
 import { fmtMB, fmtMs, fmtX, markdownTable, median, runCommand, runTask, startBenchServer, type Row, type Timed } from '../bench/harness.ts';
 import type { TaskResult } from '../bench/child.ts';
 import { syntheticConverter } from '../bench/synthetic.ts';
+import { fileURLToPath } from 'node:url';
 import { TEMPLATES_DIR, TEST_PKGS } from '../fixtures/src/nix.ts';
 
 const { values: opt } = parseArgs({
@@ -37,6 +38,7 @@ const CONCURRENCY = 16;
 const ONLY = opt.only ? new Set(opt.only.split(',').map((x) => x.trim())) : undefined;
 const want = (item: string) => !ONLY || ONLY.has(item);
 const NIX_ENV = { ...process.env, NIX_CONFIG: 'substituters =\nwarn-dirty = false\n' };
+const FLOOR = fileURLToPath(new URL('../bench/floor.ts', import.meta.url));
 const has = (cmd: string, args = ['--version']) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
@@ -170,11 +172,22 @@ try {
     if (c.result.status === 0 && sums.every((h, i) => h === arts[i]!.sha256)) curls.push(ms);
     else notes.push(`(2) curl round ${round + 1} failed (status ${c.result.status})`);
   };
+  // the floor for a Node.js client (bench/floor.ts): the same downloads, hashes and files with nothing else
+  const floors: number[] = [];
+  const floorList = join(lockDir, 'floor.json');
+  await writeFile(floorList, JSON.stringify(arts.map((a) => ({ url: a.url, sha512: a.sha512 }))));
+  const floorRound = async (round: number) => {
+    log(`(2) round ${round + 1}/${ROUNDS}: Node.js floor`);
+    const out = join(lockDir, `floor-${round}`);
+    leftovers.push(out);
+    const r = await runCommand(process.execPath, [FLOOR, floorList, out, String(CONCURRENCY)]);
+    if (r.result.status === 0 && /"ok":true/.test(r.result.stdout)) floors.push(r.wallMs);
+    else notes.push(`(2) floor round ${round + 1} failed: ${r.result.stderr.trim().split('\n').at(-1) ?? r.result.status}`);
+  };
   for (let round = 0; round < (want('2') || want('3') ? ROUNDS : 0); round++) {
-    const withCurl = hasCurl && want('2');
-    if (withCurl && round % 2 === 1) await curlRound(round);
-    await lock2nixRound(round);
-    if (withCurl && round % 2 === 0) await curlRound(round);
+    // each side goes first, second and last in turn
+    const sides = [() => lock2nixRound(round), ...(hasCurl && want('2') ? [() => curlRound(round)] : []), ...(want('2') ? [() => floorRound(round)] : [])];
+    for (let i = 0; i < sides.length; i++) await sides[(i + round) % sides.length]!();
   }
   let npuPer = NaN;
   if (want('2') && has('nix-prefetch-url')) {
@@ -204,6 +217,12 @@ try {
       ours: `${fmtMs(oursMed)}`, baseline: `${fmtMs(curlMed)} (median of ${curls.length})`,
       ratio: `${fmtX(oursMed / curlMed)} of curl`, target: '≤ 1.5× curl',
       met: Number.isFinite(oursMed / curlMed) ? oursMed / curlMed <= 1.5 : undefined,
+    });
+    const floorMed = floors.length ? median(floors) : NaN;
+    rows.push({
+      item: '2b′', what: `(2) for reference: the least any Node.js client does for the same downloads (bench/floor.ts: undici, sha512 + sha256, write, rename; nothing else) vs curl`,
+      ours: `${fmtMs(floorMed)} (median of ${floors.length})`, baseline: `${fmtMs(curlMed)}`,
+      ratio: `${fmtX(floorMed / curlMed)} of curl; lock2nix ${fmtX(oursMed / floorMed)} of it`, target: 'reference', met: 'reference',
     });
   }
 
@@ -328,6 +347,8 @@ const extra = [
   'peak = that process\'s own high-water mark of resident memory (VmHWM). (2) lock2nix runs in its own process against a loopback server in another;',
   `nix-prefetch-url is timed on ${NPU_SAMPLE} of the URLs and extrapolated to all of them; curl uses --parallel-max ${CONCURRENCY}. The rounds of (2)`,
   'take turns at going first, and what they write is deleted only after (3) (file creation right after mass deletion is dearer).',
+  '(2b′) is no target: bench/floor.ts does only what every verify-mode prefetch in Node.js must do (undici, sha512 to check and sha256 to name',
+  'each body, write, rename), in its own process like lock2nix; it shows how much of the distance to curl a Node.js client cannot avoid.',
   '(2), (3) and (5) use the yarn converter on a classic yarn.lock whose entries resolve to the loopback server (sha512',
   'integrity checked); (5) instantiates with the test package set (templates/test-support/pkgs.nix); its instruction counts',
   '(callgrind, one run each) repeat from run to run and decide its target, with no allowance (times: median of 15 rounds). Medians of alternating',
