@@ -8,5 +8,7 @@ export default defineConfig({
     // 2 cores: keep Nix builds and native tools from starving each other
     maxWorkers: 2,
     pool: 'forks',
+    // one temp folder for the whole run (TMPDIR points into it), removed at the end: fixtures/src/test-tmp.ts
+    globalSetup: ['fixtures/src/test-tmp.ts'],
   },
 });
