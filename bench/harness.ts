@@ -35,12 +35,18 @@ export function runCommand(cmd: string, args: string[], opts: { env?: NodeJS.Pro
   });
 }
 
+/**
+ * The environment of a measured Node process: the compile cache on from the start, as for the launcher's modules:
+ * else loading a .ts entry (bench/child.ts, bench/floor.ts) would load Node's type stripper (about 20 MB) that
+ * the command line does not load.
+ */
+export function nodeChildEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache') };
+}
+
 /** One task in a fresh Node process (bench/child.ts). */
 export async function runTask(task: Task, timeoutMs = 600_000): Promise<Timed<TaskResult>> {
-  // the compile cache on from the start, as for the launcher's modules: else loading child.ts itself would load
-  // Node's type stripper (about 20 MB) that the command line does not load
-  const env = { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache') };
-  const r = await runCommand(process.execPath, [CHILD, JSON.stringify(task)], { timeoutMs, env });
+  const r = await runCommand(process.execPath, [CHILD, JSON.stringify(task)], { timeoutMs, env: nodeChildEnv() });
   const line = r.result.stdout.trim().split('\n').pop() ?? '';
   try {
     return { wallMs: r.wallMs, result: JSON.parse(line) as TaskResult };

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { convertText, createPrefetcher, silentReporter, type Converter } from '../core/src/index.ts';
 import { loadavg, cpus } from 'node:os';
 import { cargoLockV4, poetryLock20, projectAssetsJson, servedArtifacts, servedLock, servedYarnLock, yarnLockV1, type ServedArtifact } from '../bench/generate.ts';
-import { fmtMB, fmtMs, fmtX, markdownTable, median, runCommand, runTask, startBenchServer, type Row, type Timed } from '../bench/harness.ts';
+import { fmtMB, fmtMs, fmtX, markdownTable, median, nodeChildEnv, runCommand, runTask, startBenchServer, type Row, type Timed } from '../bench/harness.ts';
 import type { TaskResult } from '../bench/child.ts';
 import { syntheticConverter } from '../bench/synthetic.ts';
 import { fileURLToPath } from 'node:url';
@@ -180,7 +180,7 @@ try {
     log(`(2) round ${round + 1}/${ROUNDS}: Node.js floor`);
     const out = join(lockDir, `floor-${round}`);
     leftovers.push(out);
-    const r = await runCommand(process.execPath, [FLOOR, floorList, out, String(CONCURRENCY)]);
+    const r = await runCommand(process.execPath, [FLOOR, floorList, out, String(CONCURRENCY)], { env: nodeChildEnv() });
     if (r.result.status === 0 && /"ok":true/.test(r.result.stdout)) floors.push(r.wallMs);
     else notes.push(`(2) floor round ${round + 1} failed: ${r.result.stderr.trim().split('\n').at(-1) ?? r.result.status}`);
   };
