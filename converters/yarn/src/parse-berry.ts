@@ -12,23 +12,31 @@ function splitDescriptors(key: string): string[] {
   return key.split(/\s*,\s*/).map((s) => s.trim()).filter((s) => s !== '');
 }
 
+/** The 1-based line of every top-level key: one opening a block (`key:`) or holding a value (`key: value`). */
 function keyLines(text: string): Map<string, number> {
   const out = new Map<string, number>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!.replace(/\r$/, '');
-    if (l === '' || /^[\s#]/.test(l) || !l.trimEnd().endsWith(':')) continue;
-    let key = l.trimEnd().slice(0, -1);
-    if (key.startsWith('"') && key.endsWith('"')) {
-      try {
-        key = JSON.parse(key) as string;
-      } catch {
-        key = key.slice(1, -1);
-      }
-    }
-    out.set(key, i + 1);
+    if (l === '' || /^[\s#]/.test(l)) continue;
+    const key = topLevelKey(l);
+    if (key !== undefined) out.set(key, i + 1);
   }
   return out;
+}
+
+/** The key a top-level line starts with: a quoted one (JSON escapes), or plain text up to `: ` or a final `:`. */
+function topLevelKey(l: string): string | undefined {
+  if (l.startsWith('"')) {
+    const q = /^"(?:[^"\\]|\\.)*"/.exec(l);
+    if (!q || !/^\s*:/.test(l.slice(q[0].length))) return undefined;
+    try {
+      return JSON.parse(q[0]) as string;
+    } catch {
+      return q[0].slice(1, -1);
+    }
+  }
+  return /^(.*?)\s*:(?:\s|$)/.exec(l)?.[1];
 }
 
 export function parseBerry(file: string, text: string): BerryLock {
@@ -53,7 +61,8 @@ export function parseBerry(file: string, text: string): BerryLock {
   const entries: BerryEntry[] = [];
   for (const [key, value] of Object.entries(top)) {
     if (key === '__metadata') continue;
-    const line = lines.get(key) ?? 0;
+    // undefined only for a key written in a way keyLines does not read (the message then names no line)
+    const line = lines.get(key);
     if (typeof value !== 'object' || value === null) throw new LockfileError(file, line, `entry ${JSON.stringify(key)} is not a map`);
     const v = value as Record<string, unknown>;
     const s = (f: string): string | undefined => {
@@ -64,7 +73,8 @@ export function parseBerry(file: string, text: string): BerryLock {
     };
     const resolution = s('resolution');
     if (resolution === undefined) throw new LockfileError(file, line, `entry ${JSON.stringify(key)} has no \`resolution\``);
-    const e: BerryEntry = { descriptors: splitDescriptors(key), line, resolution };
+    const e: BerryEntry = { descriptors: splitDescriptors(key), resolution };
+    if (line !== undefined) e.line = line;
     const version = s('version');
     if (version !== undefined) e.version = version;
     const checksum = s('checksum');
@@ -77,6 +87,6 @@ export function parseBerry(file: string, text: string): BerryLock {
     if (linkType !== undefined) e.linkType = linkType;
     entries.push(e);
   }
-  entries.sort((a, b) => a.line - b.line || (a.resolution < b.resolution ? -1 : 1));
+  entries.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.resolution < b.resolution ? -1 : 1));
   return { kind: 'berry', version, cacheKey, entries };
 }

@@ -24,7 +24,8 @@ export interface V1Lock {
 /** One block of a Berry yarn.lock. */
 export interface BerryEntry {
   descriptors: string[];
-  line: number;
+  /** 1-based line of the block's key (always found for the keys Yarn writes) */
+  line?: number;
   version?: string;
   resolution: string;
   checksum?: string;

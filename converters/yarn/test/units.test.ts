@@ -156,6 +156,15 @@ describe('Berry entries', () => {
     expect(by['t@https://t.example/t-1.0.0.tgz']!.fetch).toMatchObject({ type: 'file', urls: ['https://t.example/t-1.0.0.tgz'] });
     expect(by['gh@npm:1.0.0::__archiveUrl=https%3A%2F%2Fnpm.example%2Fdownload%2Fgh%2F1.0.0%2Fabc']!.fetch).toMatchObject({ urls: ['https://npm.example/download/gh/1.0.0/abc'] });
   });
+  test('an entry that is not a map is refused at its own line, a plain or a quoted key (seed 777 of the fuzz suite)', () => {
+    const lines = (text: string) => text.split('\n');
+    const cases: [string, string][] = [['../../etc/passwd  cacheKey: 10c0', '../../etc/passwd  cacheKey'], ['"a@npm:^2.0.0": 2.0.0', 'a@npm:^2.0.0'], ['b@npm:^3.0.0:', 'b@npm:^3.0.0']];
+    for (const [bad, key] of cases) {
+      const text = BERRY(8, '10c0', `${entry}\n${bad}\n`);
+      const line = lines(text).indexOf(bad) + 1;
+      expect(() => yarnConverter.parse('/p/yarn.lock', text)).toThrow(new LockfileError('/p/yarn.lock', line, `entry ${JSON.stringify(key)} is not a map`));
+    }
+  });
   test('exec: is refused with a clear message', async () => {
     const body = `"gen@exec:./gen.js":\n  version: 0.0.0\n  resolution: "gen@exec:./gen.js#./gen.js::hash=1&locator=app%40workspace%3A."\n  languageName: node\n  linkType: hard\n`;
     await expect(resolve(BERRY(8, '10c0', body))).rejects.toThrow(/exec: protocol.*refuses/);
