@@ -49,8 +49,9 @@ export function parse(file: string, text: string): ParsedLock<PoetryLock> {
     const filesTable = meta.files;
     if (filesTable !== undefined && !isTable(filesTable)) throw err(metadataLine, '[metadata.files] is not a table');
     const byName = new Map<string, { key: string; files: LockedFile[] }>();
+    const fileLines = filesTable === undefined ? new Map<string, number>() : metadataFilesLines(text);
     for (const [key, list] of Object.entries(filesTable ?? {})) {
-      const files = parseFiles(list, undefined, `metadata.files.${key}`, err);
+      const files = parseFiles(list, fileLines.get(key), `metadata.files.${key}`, err);
       const norm = normalizeName(key);
       const prev = byName.get(norm);
       if (prev) prev.files.push(...files);
@@ -104,6 +105,34 @@ export function parse(file: string, text: string): ParsedLock<PoetryLock> {
 }
 
 type ErrFn = (line: number | undefined, reason: string) => LockfileError;
+
+/**
+ * The 1-based line of each key of Poetry 1.x's [metadata.files] table (`name = [` or `"dotted.name" = [`), for
+ * messages about its files.
+ */
+function metadataFilesLines(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const header = headerLines(text, '[metadata.files]')[0];
+  if (header === undefined) return out;
+  const lines = text.split('\n');
+  // `header` is 1-based: lines[header] is the line after it
+  for (let i = header; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (/^\s*\[/.test(l)) break;
+    const m = /^\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=/.exec(l);
+    if (!m) continue;
+    let key = m[2] ?? m[3];
+    if (m[1] !== undefined) {
+      try {
+        key = JSON.parse(`"${m[1]}"`) as string;
+      } catch {
+        key = m[1];
+      }
+    }
+    if (key !== undefined && !out.has(key)) out.set(key, i + 1);
+  }
+  return out;
+}
 
 function parseFiles(list: unknown, line: number | undefined, where: string, err: ErrFn): LockedFile[] {
   if (!Array.isArray(list)) throw err(line, `${where} must be a list of {file, hash} tables`);

@@ -93,6 +93,27 @@ Six = [
     expect(l.notes.join()).toMatch(/six-9\.9\.tar\.gz matches none of the locked versions/);
   });
 
+  test('lock-version 1.1: a bad entry of [metadata.files] is reported at its key\'s line (plain and quoted keys)', () => {
+    const lock = (files: string) => `[[package]]
+name = "backports.cached-property"
+version = "1.0"
+optional = false
+python-versions = "*"
+
+[metadata]
+lock-version = "1.1"
+python-versions = "*"
+content-hash = "x"
+
+[metadata.files]
+six = [
+    {file = "six-1.0-py3-none-any.whl", hash = "sha256:${H('1')}"},
+]
+${files}`;
+    fails(lock(`"backports.cached-property" = [\n    {file = "b-1.0.tar.gz"},\n]\n`), 16, /metadata\.files\.backports\.cached-property: every entry needs a file and a hash/);
+    fails(lock(`pathspec = [\n    {file = "pathspec-1.0-py3-none-any.whl", hash = "md5:abc"},\n]\n`), 16, /unsupported hash "md5:abc"/);
+  });
+
   test('files = [] is kept (reported at resolve time), identical duplicate files merged', () => {
     const l = parse('/x/poetry.lock', `[[package]]
 name = "a"
