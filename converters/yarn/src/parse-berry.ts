@@ -25,18 +25,23 @@ function keyLines(text: string): Map<string, number> {
   return out;
 }
 
-/** The key a top-level line starts with: a quoted one (JSON escapes), or plain text up to `: ` or a final `:`. */
+/**
+ * The key a top-level line starts with: a quoted one (JSON escapes) or plain text, up to `: ` or a final `:`; or,
+ * after YAML's explicit-key marker `? `, the rest of the line.
+ */
 function topLevelKey(l: string): string | undefined {
-  if (l.startsWith('"')) {
-    const q = /^"(?:[^"\\]|\\.)*"/.exec(l);
-    if (!q || !/^\s*:/.test(l.slice(q[0].length))) return undefined;
+  const explicit = l.startsWith('? ');
+  const s = explicit ? l.slice(2).trim() : l;
+  if (s.startsWith('"')) {
+    const q = /^"(?:[^"\\]|\\.)*"/.exec(s);
+    if (!q || (!explicit && !/^\s*:/.test(s.slice(q[0].length)))) return undefined;
     try {
       return JSON.parse(q[0]) as string;
     } catch {
       return q[0].slice(1, -1);
     }
   }
-  return /^(.*?)\s*:(?:\s|$)/.exec(l)?.[1];
+  return explicit ? s : /^(.*?)\s*:(?:\s|$)/.exec(s)?.[1];
 }
 
 export function parseBerry(file: string, text: string): BerryLock {
