@@ -4,7 +4,6 @@
 // (cache.ts). Git checkouts and unpacked archives live in git.ts and archive.ts.
 
 import { closeSync, ftruncateSync, open as openCb, readFileSync, writeSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -162,7 +161,9 @@ export class HttpPrefetcher implements Prefetcher {
     let ca: string[] | undefined;
     if (caFile) {
       try {
-        ca = [...rootCertificates, readFileSync(caFile, 'utf8')];
+        // node:tls only here: loading it costs about a quarter of lock2nix's start-up (100M instructions), and
+        // undici loads it only for https
+        ca = [...process.getBuiltinModule('node:tls').rootCertificates, readFileSync(caFile, 'utf8')];
       } catch (e) {
         // what curl would refuse outright; here only a warning, so that cache-only runs still work
         (opts.reporter ?? silentReporter).report({ type: 'warn', message: `cannot read the CA bundle ${caFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); using Node's own` });
