@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { setUpRuntime } from '../cli/bin/runtime.js';
+import { growYoungGeneration, keepYoungGenerationSmall, setUpRuntime } from '../cli/bin/runtime.js';
 
 export type Task =
   | { kind: 'convert'; converter: string; file: string; offline: boolean; cacheDir: string; concurrency?: number }
@@ -62,9 +62,11 @@ async function prepare(task: Task): Promise<Run> {
   const { readFile } = await import('node:fs/promises');
   if (task.kind === 'convert') {
     return async () => {
+      // as the command line's fetchSetup() does
+      keepYoungGenerationSmall();
       const conv = syntheticConverter();
       const text = await readFile(task.file, 'utf8');
-      const prefetcher = createPrefetcher({ cacheDir: task.cacheDir, offline: task.offline, ...(task.concurrency ? { concurrency: task.concurrency } : {}) });
+      const prefetcher = createPrefetcher({ cacheDir: task.cacheDir, offline: task.offline, onFirstRequest: growYoungGeneration, ...(task.concurrency ? { concurrency: task.concurrency } : {}) });
       try {
         const r = await convertText(conv, task.file, text, { projectDir: dirname(task.file), offline: task.offline, prefetcher, reporter: silentReporter, env: {} });
         return { ok: true, artifacts: r.artifacts.length, pinned: r.artifacts.filter((a) => a.pin).length, unpinned: r.unpinned.length, outputBytes: Buffer.byteLength(r.text) };
@@ -74,6 +76,7 @@ async function prepare(task: Task): Promise<Run> {
     };
   }
   return async () => {
+    keepYoungGenerationSmall(); // as `lock2nix prefetch` does
     const prefetcher = createPrefetcher({ cacheDir: task.cacheDir });
     try {
       const f = await prefetcher.file({ urls: [task.url], pkg: 'big', ...(task.sha256 ? { expect: { algo: 'sha256', hex: task.sha256 } } : {}) });

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { createPrefetcher, UsageError, type HttpPrefetcher } from '@lock2nix/core';
 import type { Io } from './main.ts';
-import { growYoungGeneration } from '../bin/runtime.js';
+import { growYoungGeneration, keepYoungGenerationSmall } from '../bin/runtime.js';
 import { makeReporter, type TerminalReporter } from './terminal.ts';
 
 export interface FetchFlags {
@@ -21,8 +21,9 @@ export function parseConcurrency(value: string | undefined): number | undefined 
   return n;
 }
 
-/** The reporter and prefetcher the flags ask for. */
+/** The reporter and prefetcher the flags ask for (called when a conversion starts, its modules loaded). */
 export function fetchSetup(o: FetchFlags, io: Io): { reporter: TerminalReporter; prefetcher: HttpPrefetcher; offline: boolean } {
+  keepYoungGenerationSmall();
   const concurrency = parseConcurrency(o.concurrency);
   const reporter = makeReporter({ io, quiet: Boolean(o.quiet), verbose: Boolean(o.verbose) });
   const offline = Boolean(o.offline);

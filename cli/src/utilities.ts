@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { checkStoreName, createPrefetcher, defaultCacheDir, fixedOutputPathOf, formatHash, HashMismatchError, Lock2nixError, narHashBytes, parseHash, redactUrl, UsageError, type HashAlgo, type HashFormat } from '@lock2nix/core';
 import { makeReporter } from './terminal.ts';
+import { keepYoungGenerationSmall } from '../bin/runtime.js';
 import { EXIT, type Io } from './main.ts';
 
 function pickFormat(v: { sri?: boolean; base32?: boolean; hex?: boolean }, dflt: HashFormat): HashFormat {
@@ -89,6 +90,8 @@ export async function prefetchCommand(args: string[], io: Io): Promise<number> {
   const expected = p.positionals[1] !== undefined ? parseHash(p.positionals[1], algo) : undefined;
   const reporter = makeReporter({ io, quiet: Boolean(v.quiet), verbose: false });
   const cacheDir = v['cache-dir'] ? resolve(io.cwd, v['cache-dir'] as string) : defaultCacheDir(io.env);
+  // one download, however large, in chunks that die young: a small young generation (see runtime.js)
+  keepYoungGenerationSmall();
   const prefetcher = createPrefetcher({ cacheDir, reporter, ...(io.env.NETRC ? { netrcFile: io.env.NETRC } : {}) });
   try {
     let bytes: Uint8Array;
