@@ -1,7 +1,7 @@
 // The floor of (2) for a Node.js client: the least work any verify-mode prefetch in Node must do, with nothing
 // else. It downloads each URL with undici's Agent (keep-alive, as many at once as asked), hashes the body with
-// sha512 (to check it against the expected digest) and sha256 (to name it), writes it to a temp file and renames it
-// into place. No lockfile parsing, no cache lookups, retries, redirects, reporting, output or error messages.
+// sha512 (to check it against the expected digest; the file is named by it), writes it to a temp file and renames
+// it into place. No lockfile parsing, no cache lookups, retries, redirects, reporting, output or error messages.
 // `pnpm bench` times it beside lock2nix and curl, so the table shows how much of the gap to curl is Node itself.
 // Usage: node bench/floor.ts LIST.json OUTDIR CONCURRENCY, where LIST.json is [{ "url", "sha512" (base64) }];
 // prints one JSON line { ok, files }.
@@ -39,7 +39,6 @@ function download(item: { url: string; sha512: string }): Promise<void> {
     const tmp = `${outDir}/tmp/${made++}`;
     const fd = openSync(tmp, 'wx');
     const h512 = createHash('sha512');
-    const h256 = createHash('sha256');
     let pos = 0;
     let status = 0;
     const handler: Handler = {
@@ -49,7 +48,6 @@ function download(item: { url: string; sha512: string }): Promise<void> {
       },
       onResponseData(_c, chunk) {
         h512.update(chunk);
-        h256.update(chunk);
         for (let off = 0; off < chunk.length; ) {
           const n = writeSync(fd, chunk, off, chunk.length - off, pos);
           off += n;
@@ -59,8 +57,9 @@ function download(item: { url: string; sha512: string }): Promise<void> {
       onResponseEnd() {
         closeSync(fd);
         if (status !== 200) return reject(new Error(`${item.url}: HTTP ${status}`));
-        if (h512.digest('base64') !== item.sha512) return reject(new Error(`${item.url}: sha512 mismatch`));
-        renameSync(tmp, `${outDir}/blobs/${h256.digest('hex')}`);
+        const digest = h512.digest();
+        if (digest.toString('base64') !== item.sha512) return reject(new Error(`${item.url}: sha512 mismatch`));
+        renameSync(tmp, `${outDir}/blobs/${digest.toString('hex')}`);
         resolve();
       },
       onResponseError(_c, e) {

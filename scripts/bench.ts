@@ -220,7 +220,7 @@ try {
     });
     const floorMed = floors.length ? median(floors) : NaN;
     rows.push({
-      item: '2b′', what: `(2) for reference: the least any Node.js client does for the same downloads (bench/floor.ts: undici, sha512 + sha256, write, rename; nothing else) vs curl`,
+      item: '2b′', what: `(2) for reference: the least any Node.js client does for the same downloads (bench/floor.ts: undici, sha512, write, rename; nothing else) vs curl`,
       ours: `${fmtMs(floorMed)} (median of ${floors.length})`, baseline: `${fmtMs(curlMed)}`,
       ratio: `${fmtX(floorMed / curlMed)} of curl; lock2nix ${fmtX(oursMed / floorMed)} of it`, target: 'reference', met: 'reference',
     });
@@ -347,7 +347,7 @@ const extra = [
   'peak = that process\'s own high-water mark of resident memory (VmHWM). (2) lock2nix runs in its own process against a loopback server in another;',
   `nix-prefetch-url is timed on ${NPU_SAMPLE} of the URLs and extrapolated to all of them; curl uses --parallel-max ${CONCURRENCY}. The rounds of (2)`,
   'take turns at going first, and what they write is deleted only after (3) (file creation right after mass deletion is dearer).',
-  '(2b′) is no target: bench/floor.ts does only what every verify-mode prefetch in Node.js must do (undici, sha512 to check and sha256 to name',
+  '(2b′) is no target: bench/floor.ts does only what every verify-mode prefetch in Node.js must do (undici, sha512 to check and name',
   'each body, write, rename), in its own process like lock2nix; it shows how much of the distance to curl a Node.js client cannot avoid.',
   '(2), (3) and (5) use the yarn converter on a classic yarn.lock whose entries resolve to the loopback server (sha512',
   'integrity checked); (5) instantiates with the test package set (templates/test-support/pkgs.nix); its instruction counts',

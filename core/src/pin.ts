@@ -57,14 +57,16 @@ function statedFilePin(a: Artifact & { fetch: { type: 'file' } }, conv: Converte
 /** A file's pin from its download or the cache (pinAll has found no stated pin for it: statedFilePin). */
 async function pinFile(a: Artifact & { fetch: { type: 'file' } }, conv: Converter, ctx: ConvertContext): Promise<Pin | undefined> {
   const best = strongest(a.hashes, 'file');
-  // the digests read below (the stated ones and sha256), each computed in the one pass over the bytes
-  const digests = a.hashes.filter((h) => h.meaning === 'file').map((h) => h.algo);
+  // the pin's algorithm: the strongest stated one Nix may use, else sha256 of the bytes
+  const algo: HashAlgo = emittable(best) ? best.algo : 'sha256';
+  // the digests read below (the stated ones and the pin's), each computed in the one pass over the bytes; only
+  // those (a yarn.lock integrity: sha512 alone, no second pass for a sha256 nobody reads)
+  const digests = [...new Set([...a.hashes.filter((h) => h.meaning === 'file').map((h) => h.algo), algo])];
   const req = { urls: a.fetch.urls, pkg: label(a), digests, ...(best ? { expect: { algo: best.algo, hex: best.hex } } : {}) };
   const file = ctx.offline ? await ctx.prefetcher.cached(req) : await ctx.prefetcher.file(req);
   if (!file) return undefined;
   checkFileHashes(a, file);
   if (checksEcosystemHash(a, conv)) await conv.verify!(a, file, ctx);
-  const algo: HashAlgo = emittable(best) ? best.algo : 'sha256';
   return { hash: hexToSri(algo, file.digests[algo]), by: 'download' };
 }
 

@@ -1,6 +1,7 @@
 // The prefetcher against every fault mode of the fixture server, one at a time.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,21 +69,44 @@ describe('prefetcher: plain and cached', () => {
     const sha512 = { algo: 'sha512' as const, hex: sha('sha512', body) };
     const f = await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a', expect: sha512, digests: [] });
     expect(Object.getOwnPropertyDescriptor(f.digests, 'sha512')?.value).toBe(sha512.hex);
-    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha256')?.value).toBe(sha('sha256', body));
-    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha1')?.get).toBeDefined(); // not computed yet
+    // verified by the expected sha512 that is all it asked for: hashed once, kept under that digest alone
+    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha256')?.get).toBeDefined(); // not computed yet
+    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha1')?.get).toBeDefined();
+    expect(f.path).toBe(join(dir, 'cache', 'digests', 'sha512', sha512.hex));
     expect(await readdir(join(dir, 'cache', 'digests'))).toEqual(['sha512']);
-    // read anyway: computed from the blob, once
+    expect(existsSync(join(dir, 'cache', 'blobs'))).toBe(false);
+    // read anyway: computed from the file, once
     expect(f.digests.sha1).toBe(sha('sha1', body));
     expect(Object.getOwnPropertyDescriptor(f.digests, 'sha1')?.value).toBe(sha('sha1', body));
     expect({ ...f.digests }).toEqual({ sha1: sha('sha1', body), sha256: sha('sha256', body), sha512: sha512.hex });
-    // the sha512 entry answers without network; an expected sha1 has no entry yet: downloaded, then indexed
+    // the sha512 entry answers without network, and the hit (which verifies the bytes, sha256 too) gives the file
+    // its blob name; an expected sha1 has no entry yet: downloaded, then indexed
     const n = server.log.length;
-    expect((await pf.file({ urls: [`${server.url}/b.bin`], pkg: 'a', expect: sha512, digests: [] })).path).toBe(f.path);
+    const blob = join(dir, 'cache', 'blobs', 'sha256', sha('sha256', body));
+    expect((await pf.file({ urls: [`${server.url}/b.bin`], pkg: 'a', expect: sha512, digests: [] })).path).toBe(blob);
     expect(server.log.length).toBe(n);
+    expect(statSync(blob).ino).toBe(statSync(f.path).ino);
     const g = await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a', expect: { algo: 'sha1', hex: sha('sha1', body) }, digests: ['sha1'] });
-    expect(g.path).toBe(f.path);
+    expect(g.path).toBe(blob);
     expect(server.log.length).toBe(n + 1);
     expect((await readdir(join(dir, 'cache', 'digests'))).sort()).toEqual(['sha1', 'sha512']);
+  });
+
+  test('a download verified by its sha512 that also reads its sha1 (a yarn.lock with `resolved ...#<sha1>`) is kept under both, without a sha256', async () => {
+    const sha512 = { algo: 'sha512' as const, hex: sha('sha512', body) };
+    const f = await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a', expect: sha512, digests: ['sha512', 'sha1'] });
+    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha1')?.value).toBe(sha('sha1', body));
+    expect(Object.getOwnPropertyDescriptor(f.digests, 'sha256')?.get).toBeDefined();
+    expect(f.path).toBe(join(dir, 'cache', 'digests', 'sha512', sha512.hex));
+    const sha1Entry = join(dir, 'cache', 'digests', 'sha1', sha('sha1', body));
+    expect(statSync(sha1Entry).ino).toBe(statSync(f.path).ino);
+    expect(existsSync(join(dir, 'cache', 'blobs'))).toBe(false);
+    // an expected sha1 finds it too, without network
+    const n = server.log.length;
+    const g = await pf.file({ urls: [`${server.url}/a.bin`], pkg: 'a', expect: { algo: 'sha1', hex: sha('sha1', body) }, digests: ['sha1'] });
+    expect(server.log.length).toBe(n);
+    expect(Buffer.compare(await readFile(g.path), body)).toBe(0);
+    expect(g.digests.sha256).toBe(sha('sha256', body));
   });
 
   test('a corrupt cache entry is removed and fetched again', async () => {

@@ -61,8 +61,9 @@ async function walk(dir: string, out: string[] = []): Promise<string[]> {
 export { walk as listFiles };
 
 /**
- * Problems in a download cache: a blob whose bytes do not hash to its name, an index entry that does not parse
- * or names a present blob of other content. A missing blob behind an index entry is a miss, not corruption.
+ * Problems in a download cache: a blob or digest entry whose bytes do not hash to its name, an index entry that
+ * does not parse or names a present blob of other content. A missing blob behind an index entry is a miss, not
+ * corruption.
  */
 export async function cacheProblems(root: string): Promise<string[]> {
   const problems: string[] = [];
@@ -73,6 +74,12 @@ export async function cacheProblems(root: string): Promise<string[]> {
     const actual = createHash('sha256').update(await readFile(f)).digest('hex');
     if (actual !== name) problems.push(`blob ${name} holds bytes with sha256 ${actual}`);
     else blobs.set(name, f);
+  }
+  // digests/<algo>/<hex>: a link of a blob, or a download's only name (verified by its sha512 alone)
+  for (const f of await walk(join(root, 'digests'))) {
+    const [algo, name] = f.slice(join(root, 'digests').length + 1).split('/') as [string, string];
+    const actual = createHash(algo).update(await readFile(f)).digest('hex');
+    if (actual !== name) problems.push(`digest entry ${algo}/${name} holds bytes with ${algo} ${actual}`);
   }
   for (const f of await walk(join(root, 'index'))) {
     const text = await readFile(f, 'utf8');
@@ -97,8 +104,10 @@ export async function cacheProblems(root: string): Promise<string[]> {
 }
 
 /**
- * Entries that point at nothing: a digest link (digests/<algo>/<hex>) that is not the same file as a blob, a
- * record (index/...) naming a blob that is not there. A normal run leaves none; `lock2nix cache prune` must not.
+ * Entries that point at nothing: a digest link (digests/<algo>/<hex>) that has other names but is not the same
+ * file as a blob (a digest entry that is its file's only name is a download of its own: one verified by its
+ * sha512 alone), a record (index/...) naming a blob that is not there. A normal run leaves none; `lock2nix cache
+ * prune` must not.
  */
 export async function danglingEntries(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -108,7 +117,10 @@ export async function danglingEntries(root: string): Promise<string[]> {
     names.add(f.split('/').pop()!);
     inodes.add((await stat(f)).ino);
   }
-  for (const f of await walk(join(root, 'digests'))) if (!inodes.has((await stat(f)).ino)) out.push(`digest link ${f} is no blob's file`);
+  for (const f of await walk(join(root, 'digests'))) {
+    const st = await stat(f);
+    if (st.nlink > 1 && !inodes.has(st.ino)) out.push(`digest link ${f} is no blob's file`);
+  }
   for (const f of await walk(join(root, 'index'))) {
     const text = await readFile(f, 'utf8');
     const kind = f.slice(join(root, 'index').length + 1).split('/')[0];

@@ -9,7 +9,11 @@
 //   digests/sha1|sha512/<hex>       a hard link of the blob with this digest (lets an expected digest hit; a link
 //                                   costs far less than a new file), for each digest the download computed (those
 //                                   its request asked for). Self-verifying: read, its bytes must hash to its name,
-//                                   and it must be the same file as the blob
+//                                   and it must be the same file as the blob. digests/sha512/<hex> may also be a
+//                                   download's only name: one verified by the expected sha512 that was all its
+//                                   request asked for (a yarn.lock integrity), whose sha256 was never computed (a
+//                                   second pass over the bytes for nobody, and a link). The first hit computes it
+//                                   and links the blob name.
 //   index/sha1|sha512/ab/<hex>      older versions' digest entries (the blob's sha256): still read; written only
 //                                   where the filesystem has no hard links
 //   trees/ab/<key>/{tree,meta.json} an unpacked tree (git checkout, archive) and its NAR hash
@@ -58,24 +62,32 @@ export interface BlobInfo {
 export type SomeDigests = Partial<Digests> & { sha256: string };
 
 /**
- * Feeds the chosen algorithms at once (sha256 always) and counts bytes; `update` takes each chunk as it is (no
- * copy). One pass over the bytes per algorithm: ask only for those that will be read.
+ * Feeds the chosen algorithms at once (sha256 too, unless `withSha256` is false) and counts bytes; `update` takes
+ * each chunk as it is (no copy). One pass over the bytes per algorithm: ask only for those that will be read.
  */
 export class MultiHasher {
   private readonly hashes: [HashAlgo, Hash][];
   size = 0;
-  constructor(algos: Iterable<HashAlgo> = ALGOS) {
-    const want = new Set<HashAlgo>(algos).add('sha256');
+  constructor(algos: Iterable<HashAlgo> = ALGOS, withSha256 = true) {
+    const want = new Set<HashAlgo>(algos);
+    if (withSha256) want.add('sha256');
     this.hashes = ALGOS.filter((a) => want.has(a)).map((a) => [a, createHash(a)]);
   }
   update(chunk: Uint8Array): void {
     this.size += chunk.length;
     for (const [, h] of this.hashes) h.update(chunk);
   }
+  /** The digests computed (sha256 among them: a hasher made without it throws). */
   digests(): SomeDigests {
+    const d = this.computed();
+    if (d.sha256 === undefined) throw new Error('MultiHasher: sha256 was not computed');
+    return d as SomeDigests;
+  }
+  /** The digests computed, whichever they are. */
+  computed(): Partial<Digests> {
     const d: Partial<Digests> = {};
     for (const [a, h] of this.hashes) d[a] = h.digest('hex');
-    return d as SomeDigests;
+    return d;
   }
 }
 
@@ -131,7 +143,7 @@ export async function hashFile(path: string, algos: Iterable<HashAlgo> = ALGOS):
  * of them is read (a blob's bytes never change; a synchronous read, for callers that want a digest nobody
  * asked the download for).
  */
-export function blobDigests(path: string, known: SomeDigests): Digests {
+export function blobDigests(path: string, known: Partial<Digests>): Digests {
   const d = { ...known } as Digests;
   const missing = ALGOS.filter((a) => known[a] === undefined);
   const fill = (): void => {
@@ -469,13 +481,23 @@ export class DownloadCache {
 
   /**
    * Move a verified temp file into place as the blob for its sha256, and index it by the digests computed for
-   * it and, when `url` is given, by that URL.
+   * it and, when `url` is given, by that URL. A download whose sha256 was not computed (verified by an expected
+   * sha512 that is all its request asked for: digestOnly() in prefetcher.ts) becomes digests/sha512/<hex> alone.
    */
-  async commitBlob(tmp: string, info: { size: number; digests: SomeDigests }, url: string | undefined): Promise<BlobInfo> {
-    const path = this.blobPath(info.digests.sha256);
+  async commitBlob(tmp: string, info: { size: number; digests: Partial<Digests> }, url: string | undefined): Promise<BlobInfo> {
+    const { sha256, sha512 } = info.digests;
+    if (sha256 === undefined) {
+      if (sha512 === undefined || url !== undefined) throw new Error('commitBlob: a download without its sha256 needs its sha512 and no URL record');
+      const path = this.digestEntry('sha512', sha512);
+      const moved = this.into(this.digestDirs.sha512, () => renameSync(tmp, path));
+      if (moved !== undefined) await moved;
+      await this.index(path, info, undefined, ['sha1']);
+      return { path, size: info.size, digests: blobDigests(path, info.digests) };
+    }
+    const path = this.blobPath(sha256);
     const moved = this.into(this.blobDir, () => renameSync(tmp, path));
     if (moved !== undefined) await moved;
-    await this.index(path, info, url);
+    await this.index(path, { size: info.size, digests: { ...info.digests, sha256 } }, url);
     return { path, size: info.size, digests: blobDigests(path, info.digests) };
   }
 
@@ -485,9 +507,9 @@ export class DownloadCache {
    * entry, when a URL is given, is a small record renamed into place. A link into a folder known to exist is made
    * without a turn of the event loop.
    */
-  private async index(path: string, info: { size: number; digests: SomeDigests }, url: string | undefined): Promise<void> {
+  private async index(path: string, info: { size: number; digests: Partial<Digests> }, url: string | undefined, algos: readonly HashAlgo[] = LINKED): Promise<void> {
     const { sha1, sha256, sha512 } = info.digests;
-    for (const algo of LINKED) {
+    for (const algo of algos) {
       const hex = info.digests[algo];
       if (hex === undefined) continue;
       const p = this.digestEntry(algo, hex);
@@ -498,7 +520,8 @@ export class DownloadCache {
         if (code(e) === 'EEXIST') continue;
         // a filesystem without hard links: the older layout's entry (a file holding the sha256) instead
         if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS'].includes(code(e) ?? '')) throw e;
-        await this.writeAtomic(this.digestIndex(algo, hex), sha256);
+        // (a download kept under its sha512 alone has no sha256 to record: its sha512 entry finds it)
+        if (sha256 !== undefined) await this.writeAtomic(this.digestIndex(algo, hex), sha256);
       }
     }
     if (url !== undefined) await this.writeAtomic(this.urlIndex(url), JSON.stringify({ url, sha256, size: info.size, sha1, sha512 }));
