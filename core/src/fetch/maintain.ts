@@ -2,7 +2,9 @@
 //
 // A download is one file (an inode): its blob blobs/sha256/<sha256> (or the older blobs/sha256/ab/<sha256>), the
 // hard links digests/<algo>/<hex> of it, and the records that name its sha256 (index/url/..., the older
-// index/sha1|sha512/...). It is counted once, however many names it has. A tree is trees/ab/<key>/.
+// index/sha1|sha512/...). One verified by its sha512 alone has no blob name until a hit gives it one: its
+// digests/sha512/<hex> (and sha1 link) are all its names. It is counted once, however many names it has. A tree is
+// trees/ab/<key>/.
 //
 // Last use: the later of the file's atime and mtime (for a tree, those of its meta.json). The kernel's relatime
 // (the usual mount default) updates atime at most once a day, and never under noatime, so the cache itself
