@@ -162,8 +162,24 @@ export function servedArtifacts(baseUrl: string, n: number, opts: { salt?: strin
   return list;
 }
 
-export function servedLock(arts: ServedArtifact[], withHash = true): string {
-  return syntheticLock(arts.map((a) => ({ name: a.name, version: a.version, url: a.url, ...(withHash ? { sha256: a.sha256 } : {}) })));
+/**
+ * A synthetic lock of the served artifacts. `withHash`: each states its sha256 (true), none (false), or every other
+ * one (the odd ones) its sha512 instead, as a yarn.lock integrity does ('alternate').
+ */
+export function servedLock(arts: ServedArtifact[], withHash: boolean | 'alternate' = true): string {
+  return syntheticLock(
+    arts.map((a, i) => ({
+      name: a.name,
+      version: a.version,
+      url: a.url,
+      ...(withHash === 'alternate' && i % 2 === 1 ? { sha512: sha512Hex(a) } : withHash ? { sha256: a.sha256 } : {}),
+    })),
+  );
+}
+
+/** An artifact's sha512 as lowercase hex. */
+export function sha512Hex(a: ServedArtifact): string {
+  return Buffer.from(a.sha512, 'base64').toString('hex');
 }
 
 /** A classic yarn.lock whose entries resolve to the served artifacts, with their real sha512 integrity. */
