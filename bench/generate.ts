@@ -148,8 +148,9 @@ export interface ServedArtifact {
  * `n` artifacts served by bench/server-child.ts (or any server with the same /art route), with sizes between
  * lo and hi bytes; `salt` makes the bytes differ between runs when a store must not already hold them.
  */
-export function servedArtifacts(baseUrl: string, n: number, opts: { salt?: string; lo?: number; hi?: number; from?: number } = {}): ServedArtifact[] {
-  const { salt = 'bench', lo = 4 * 1024, hi = 60 * 1024, from = 0 } = opts;
+export function servedArtifacts(baseUrl: string, n: number, opts: { salt?: string; lo?: number; hi?: number; from?: number; latencyMs?: number } = {}): ServedArtifact[] {
+  const { salt = 'bench', lo = 4 * 1024, hi = 60 * 1024, from = 0, latencyMs } = opts;
+  const route = latencyMs === undefined ? 'art' : `lat/${latencyMs}`;
   const list: ServedArtifact[] = [];
   for (let i = from; i < from + n; i++) {
     const name = `art-${pad(i)}`;
@@ -157,7 +158,7 @@ export function servedArtifacts(baseUrl: string, n: number, opts: { salt?: strin
     const seed = `${salt}-${i}`;
     const size = sizeFor(seed, lo, hi);
     const bytes = contentBytes(seed, size);
-    list.push({ name, version, url: `${baseUrl}/art/${seed}/${size}/${name}-${version}.tgz`, sha256: sha256Hex(bytes), sha512: createHash('sha512').update(bytes).digest('base64'), size });
+    list.push({ name, version, url: `${baseUrl}/${route}/${seed}/${size}/${name}-${version}.tgz`, sha256: sha256Hex(bytes), sha512: createHash('sha512').update(bytes).digest('base64'), size });
   }
   return list;
 }

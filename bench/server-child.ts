@@ -3,6 +3,7 @@
 // closes or it is signalled.
 //   GET /art/<seed>/<size>/<file>  `size` bytes of contentBytes(seed)
 //   GET /big/<seed>/<size>/<file>  the same, streamed in 1 MiB chunks (for artifacts too large to hold)
+//   GET /lat/<ms>/<seed>/<size>/<file>  as /art, answered after waiting <ms> milliseconds
 
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +15,13 @@ server.route('GET', '/art/:seed/:size/:file', (_req, res, p) => {
   const body = contentBytes(p.seed!, Number(p.size));
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
   res.end(body);
+});
+server.route('GET', '/lat/:ms/:seed/:size/:file', (_req, res, p) => {
+  setTimeout(() => {
+    const body = contentBytes(p.seed!, Number(p.size));
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
+  }, Number(p.ms));
 });
 server.route('GET', '/big/:seed/:size/:file', async (_req, res, p) => {
   const size = Number(p.size);

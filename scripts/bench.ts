@@ -35,6 +35,8 @@ const NPU_SAMPLE = Number(opt.sample ?? (quick ? 5 : 40));
 const ROUNDS = Number(opt.rounds ?? (quick ? 1 : 3));
 const BIG = quick ? 64 * 1024 * 1024 : 1024 * 1024 * 1024;
 const CONCURRENCY = 16;
+/** (2b″): how long the registry waits before each answer (about a CDN's time to first byte on a good line) */
+const LATENCY_MS = 10;
 const ONLY = opt.only ? new Set(opt.only.split(',').map((x) => x.trim())) : undefined;
 const want = (item: string) => !ONLY || ONLY.has(item);
 const NIX_ENV = { ...process.env, NIX_CONFIG: 'substituters =\nwarn-dirty = false\n' };
@@ -142,35 +144,36 @@ try {
   // next round's 1,000 creations several times dearer, for curl and lock2nix alike (curl alone then took 0.3 s
   // to 1.1 s). The two sides also take turns at going first.
   const leftovers: string[] = [];
-  const lock2nixRound = async (round: number) => {
-    log(`(2) round ${round + 1}/${ROUNDS}: lock2nix`);
-    const cacheDir = join(lockDir, `cache-${round}`);
+  // one set of rounds of (2): `tag` names its folders, `list` the artifacts that `file` locks
+  const lock2nixRound = async (round: number, tag: string, file: string, list: ServedArtifact[], into: number[], intoIn?: number[]) => {
+    log(`(2${tag}) round ${round + 1}/${ROUNDS}: lock2nix`);
+    const cacheDir = join(lockDir, `cache${tag}-${round}`);
     leftovers.push(cacheDir);
-    const r = await runTask({ kind: 'convert', converter: convName, file: lockFile, offline: false, cacheDir, concurrency: CONCURRENCY });
-    raw[`prefetch-ours-${round}`] = r;
-    if (r.result.ok && r.result.pinned === arts.length) {
-      ours.push(r.wallMs);
-      oursIn.push(r.result.ms);
-      warmCache = cacheDir;
+    const r = await runTask({ kind: 'convert', converter: convName, file, offline: false, cacheDir, concurrency: CONCURRENCY });
+    raw[`prefetch${tag}-ours-${round}`] = r;
+    if (r.result.ok && r.result.pinned === list.length) {
+      into.push(r.wallMs);
+      intoIn?.push(r.result.ms);
+      if (!tag) warmCache = cacheDir;
     } else {
-      notes.push(`(2) lock2nix round ${round + 1} failed: ${r.result.error ?? `${r.result.pinned} of ${arts.length} pinned`}`);
+      notes.push(`(2${tag}) lock2nix round ${round + 1} failed: ${r.result.error ?? `${r.result.pinned} of ${list.length} pinned`}`);
     }
   };
-  const curlRound = async (round: number) => {
-    log(`(2) round ${round + 1}/${ROUNDS}: curl --parallel + sha256sum`);
-    const out = join(lockDir, `curl-${round}`);
+  const curlRound = async (round: number, tag: string, list: ServedArtifact[], into: number[]) => {
+    log(`(2${tag}) round ${round + 1}/${ROUNDS}: curl --parallel + sha256sum`);
+    const out = join(lockDir, `curl${tag}-${round}`);
     leftovers.push(out);
     await mkdir(out, { recursive: true });
-    const cfg = join(lockDir, `curl-${round}.cfg`);
-    await writeFile(cfg, arts.map((a, i) => `url = "${a.url}"\noutput = "${join(out, String(i))}"\n`).join(''));
+    const cfg = join(lockDir, `curl${tag}-${round}.cfg`);
+    await writeFile(cfg, list.map((a, i) => `url = "${a.url}"\noutput = "${join(out, String(i))}"\n`).join(''));
     const t0 = performance.now();
     const c = await runCommand('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '-sSf', '-K', cfg], { keepStdout: false });
-    const files = arts.map((_, i) => join(out, String(i)));
+    const files = list.map((_, i) => join(out, String(i)));
     const s = await runCommand('sha256sum', files);
     const ms = performance.now() - t0;
     const sums = s.result.stdout.trim().split('\n').map((l) => l.split(' ')[0]);
-    if (c.result.status === 0 && sums.every((h, i) => h === arts[i]!.sha256)) curls.push(ms);
-    else notes.push(`(2) curl round ${round + 1} failed (status ${c.result.status})`);
+    if (c.result.status === 0 && sums.every((h, i) => h === list[i]!.sha256)) into.push(ms);
+    else notes.push(`(2${tag}) curl round ${round + 1} failed (status ${c.result.status})`);
   };
   // the floor for a Node.js client (bench/floor.ts): the same downloads, hashes and files with nothing else
   const floors: number[] = [];
@@ -186,8 +189,22 @@ try {
   };
   for (let round = 0; round < (want('2') || want('3') ? ROUNDS : 0); round++) {
     // each side goes first, second and last in turn
-    const sides = [() => lock2nixRound(round), ...(hasCurl && want('2') ? [() => curlRound(round)] : []), ...(want('2') ? [() => floorRound(round)] : [])];
+    const sides = [() => lock2nixRound(round, '', lockFile, arts, ours, oursIn), ...(hasCurl && want('2') ? [() => curlRound(round, '', arts, curls)] : []), ...(want('2') ? [() => floorRound(round)] : [])];
     for (let i = 0; i < sides.length; i++) await sides[(i + round) % sides.length]!();
+  }
+  // (2b″), for reference: the same downloads, each answered after LATENCY_MS (a registry that is not on the
+  // same machine). Loopback with no wait makes each side's CPU per request all that counts.
+  const latArts = servedArtifacts(server.url, N_PREFETCH, { salt, latencyMs: LATENCY_MS });
+  const latFile = join(lockDir, 'latency', lockName);
+  const oursLat: number[] = [];
+  const curlsLat: number[] = [];
+  if (want('2') && hasCurl) {
+    await mkdir(join(lockDir, 'latency'), { recursive: true });
+    await writeFile(latFile, lockText(latArts));
+    for (let round = 0; round < ROUNDS; round++) {
+      const sides = [() => lock2nixRound(round, '-latency', latFile, latArts, oursLat), () => curlRound(round, '-latency', latArts, curlsLat)];
+      for (let i = 0; i < sides.length; i++) await sides[(i + round) % sides.length]!();
+    }
   }
   let npuPer = NaN;
   if (want('2') && has('nix-prefetch-url')) {
@@ -224,6 +241,15 @@ try {
       ours: `${fmtMs(floorMed)} (median of ${floors.length})`, baseline: `${fmtMs(curlMed)}`,
       ratio: `${fmtX(floorMed / curlMed)} of curl; lock2nix ${fmtX(oursMed / floorMed)} of it`, target: 'reference', met: 'reference',
     });
+    if (hasCurl) {
+      const oursLatMed = oursLat.length ? median(oursLat) : NaN;
+      const curlLatMed = curlsLat.length ? median(curlsLat) : NaN;
+      rows.push({
+        item: '2b″', what: `(2) for reference: the same downloads with a ${LATENCY_MS} ms wait before each answer (a registry elsewhere, not on loopback): lock2nix vs curl --parallel + sha256sum`,
+        ours: `${fmtMs(oursLatMed)} (median of ${oursLat.length})`, baseline: `${fmtMs(curlLatMed)} (median of ${curlsLat.length})`,
+        ratio: `${fmtX(oursLatMed / curlLatMed)} of curl`, target: 'reference', met: 'reference',
+      });
+    }
   }
 
   // (3) incremental: one dependency changed in the N-entry lockfile, with the warm cache from (2)
@@ -349,6 +375,8 @@ const extra = [
   'take turns at going first, and what they write is deleted only after (3) (file creation right after mass deletion is dearer).',
   '(2b′) is no target: bench/floor.ts does only what every verify-mode prefetch in Node.js must do (undici, sha512 to check and name',
   'each body, write, rename), in its own process like lock2nix; it shows how much of the distance to curl a Node.js client cannot avoid.',
+  `(2b″) is no target either: the same ${N_PREFETCH} downloads, answered by the same server after a ${LATENCY_MS} ms wait each, as a registry that is not on`,
+  'loopback answers; lock2nix and curl in alternating rounds of their own.',
   '(2), (3) and (5) use the yarn converter on a classic yarn.lock whose entries resolve to the loopback server (sha512',
   'integrity checked); (5) instantiates with the test package set (templates/test-support/pkgs.nix); its instruction counts',
   '(callgrind, one run each) repeat from run to run and decide its target, with no allowance (times: median of 15 rounds). Medians of alternating',
