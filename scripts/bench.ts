@@ -35,7 +35,7 @@ const NPU_SAMPLE = Number(opt.sample ?? (quick ? 5 : 40));
 const ROUNDS = Number(opt.rounds ?? (quick ? 1 : 3));
 const BIG = quick ? 64 * 1024 * 1024 : 1024 * 1024 * 1024;
 const CONCURRENCY = 16;
-/** (2b″): how long the registry waits before each answer (about a CDN's time to first byte on a good line) */
+/** (2b″): how long the bench server waits before each answer (a registry on another machine answers later) */
 const LATENCY_MS = 10;
 const ONLY = opt.only ? new Set(opt.only.split(',').map((x) => x.trim())) : undefined;
 const want = (item: string) => !ONLY || ONLY.has(item);
@@ -192,13 +192,13 @@ try {
     const sides = [() => lock2nixRound(round, '', lockFile, arts, ours, oursIn), ...(hasCurl && want('2') ? [() => curlRound(round, '', arts, curls)] : []), ...(want('2') ? [() => floorRound(round)] : [])];
     for (let i = 0; i < sides.length; i++) await sides[(i + round) % sides.length]!();
   }
-  // (2b″), for reference: the same downloads, each answered after LATENCY_MS (a registry that is not on the
-  // same machine). Loopback with no wait makes each side's CPU per request all that counts.
-  const latArts = servedArtifacts(server.url, N_PREFETCH, { salt, latencyMs: LATENCY_MS });
-  const latFile = join(lockDir, 'latency', lockName);
+  // (2b″), for reference: the same downloads, each answered after LATENCY_MS (as by a registry on another
+  // machine). Loopback with no wait makes each side's CPU per request all that counts.
   const oursLat: number[] = [];
   const curlsLat: number[] = [];
   if (want('2') && hasCurl) {
+    const latArts = servedArtifacts(server.url, N_PREFETCH, { salt, latencyMs: LATENCY_MS });
+    const latFile = join(lockDir, 'latency', lockName);
     await mkdir(join(lockDir, 'latency'), { recursive: true });
     await writeFile(latFile, lockText(latArts));
     for (let round = 0; round < ROUNDS; round++) {
