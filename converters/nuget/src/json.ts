@@ -109,7 +109,6 @@ class Locator {
         const keyAt = s.getTokenOffset();
         if (s.scan() !== COLON) break;
         s.scan();
-        map.delete(key);
         map.set(key, [keyAt, s.getTokenOffset()]);
         this.skipValue();
         if (s.scan() !== COMMA) break;
