@@ -4,7 +4,7 @@
 // `line()` that asks. Text JSON.parse refuses goes to jsonc-parser's parser, which names the error and its line
 // (the two refused the same texts in 300,000 random mutations of JSON; test/json.test.ts checks more).
 
-import { LockfileError } from '@lock2nix/core';
+import { LockfileError, lineAt } from '@lock2nix/core';
 import { createScanner, parseTree, printParseErrorCode, type JSONScanner, type ParseError, type SyntaxKind } from 'jsonc-parser';
 
 export type JsonPath = (string | number)[];
@@ -45,10 +45,10 @@ function refusal(file: string, text: string, message: string): LockfileError {
     throw e;
   }
   const e = errors[0];
-  if (e) return new LockfileError(file, lineOf(lineStarts(text), e.offset), `not valid JSON: ${printParseErrorCode(e.error)}`);
+  if (e) return new LockfileError(file, lineAt(text, e.offset), `not valid JSON: ${printParseErrorCode(e.error)}`);
   // jsonc-parser found nothing wrong (never seen): JSON.parse's own words, at the position they name
   const at = /at position (\d+)/.exec(message);
-  return new LockfileError(file, at ? lineOf(lineStarts(text), Number(at[1])) : 1, `not valid JSON: ${message}`);
+  return new LockfileError(file, at ? lineAt(text, Number(at[1])) : 1, `not valid JSON: ${message}`);
 }
 
 // jsonc-parser's SyntaxKind is a const enum: its values, which type stripping cannot inline
